@@ -1,0 +1,564 @@
+//! A small JSON reader that keeps what pattern semantics need and `serde_json` drops.
+//!
+//! Two properties of the input text matter to EventBridge semantics:
+//!
+//! * **Member order and duplicate keys.** AWS validates a pattern as a stream, so the first
+//!   offending member *in document order* decides the error message, and a key that appears
+//!   twice is processed twice. [`Json::Object`] is therefore a list of members, not a map.
+//! * **The spelling of numbers.** A pattern number matches an event number either numerically
+//!   (when both fit the comparable range) or literally, by its text. [`Json::Number`] keeps the
+//!   text exactly as written.
+//!
+//! The reader is strict RFC 8259: no comments, no trailing commas, no leading zeros, no lone
+//! surrogates in `\u` escapes, valid UTF-8 only, and nothing but white space after the value.
+//! Nesting is bounded by [`ParseLimits::max_depth`] so that hostile input cannot exhaust the
+//! stack.
+
+use std::fmt;
+
+/// A JSON value, with numbers as written and object members in document order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Json {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool(bool),
+    /// A number, exactly as spelled in the input (`3e2`, `300.0`, `-0`).
+    Number(String),
+    /// A string, with escapes decoded.
+    String(String),
+    /// An array.
+    Array(Vec<Json>),
+    /// An object: members in document order, duplicates kept.
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    /// Parses one JSON document with the default limits.
+    ///
+    /// ```
+    /// use evmatch::json::Json;
+    /// let doc = Json::parse(br#"{"n": 3e2, "n": "again"}"#).unwrap();
+    /// let Json::Object(members) = doc else { panic!() };
+    /// assert_eq!(members[0], ("n".to_string(), Json::Number("3e2".to_string())));
+    /// assert_eq!(members.len(), 2);
+    /// ```
+    pub fn parse(input: &[u8]) -> Result<Json, JsonError> {
+        Json::parse_with(input, &ParseLimits::default())
+    }
+
+    /// Parses one JSON document with the given limits.
+    pub fn parse_with(input: &[u8], limits: &ParseLimits) -> Result<Json, JsonError> {
+        if input.len() > limits.max_size {
+            return Err(JsonError::new(
+                JsonErrorKind::TooLarge {
+                    limit: limits.max_size,
+                },
+                input,
+                0,
+            ));
+        }
+        let mut reader = Reader {
+            input,
+            pos: 0,
+            limits,
+        };
+        reader.skip_ws();
+        if reader.pos == input.len() {
+            return Err(reader.error(JsonErrorKind::Empty));
+        }
+        let value = reader.value(0)?;
+        reader.skip_ws();
+        if reader.pos != input.len() {
+            return Err(reader.error(JsonErrorKind::TrailingCharacters));
+        }
+        Ok(value)
+    }
+
+    /// A short name of the value's JSON type, as used in error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "boolean",
+            Json::Number(_) => "number",
+            Json::String(_) => "string",
+            Json::Array(_) => "array",
+            Json::Object(_) => "object",
+        }
+    }
+
+    /// Converts a `serde_json` value. Numbers keep `serde_json`'s own spelling of them.
+    pub fn from_serde(value: &serde_json::Value) -> Json {
+        match value {
+            serde_json::Value::Null => Json::Null,
+            serde_json::Value::Bool(b) => Json::Bool(*b),
+            serde_json::Value::Number(n) => Json::Number(n.to_string()),
+            serde_json::Value::String(s) => Json::String(s.clone()),
+            serde_json::Value::Array(items) => {
+                Json::Array(items.iter().map(Json::from_serde).collect())
+            }
+            serde_json::Value::Object(map) => Json::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Json::from_serde(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Bounds on what [`Json::parse_with`] accepts.
+#[derive(Clone, Debug)]
+pub struct ParseLimits {
+    /// Deepest nesting of arrays and objects. Default: 128.
+    pub max_depth: usize,
+    /// Largest input in bytes. Default: 16 MiB.
+    pub max_size: usize,
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        ParseLimits {
+            max_depth: 128,
+            max_size: 16 << 20,
+        }
+    }
+}
+
+/// Why a JSON text was rejected, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonError {
+    kind: JsonErrorKind,
+    offset: usize,
+    line: usize,
+    column: usize,
+}
+
+/// The kinds of [`JsonError`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonErrorKind {
+    /// The input holds no value at all.
+    Empty,
+    /// The input ended inside a value.
+    UnexpectedEnd,
+    /// A byte that cannot start or continue the value here.
+    UnexpectedCharacter(char),
+    /// A number that does not follow the JSON grammar.
+    InvalidNumber,
+    /// A bad `\` escape in a string.
+    InvalidEscape,
+    /// A `\u` escape for half of a surrogate pair without its other half.
+    LoneSurrogate,
+    /// A raw control character inside a string.
+    ControlCharacterInString,
+    /// Bytes that are not UTF-8.
+    InvalidUtf8,
+    /// Nesting deeper than the limit.
+    TooDeep {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// Input larger than the limit.
+    TooLarge {
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
+    /// Something other than white space after the value.
+    TrailingCharacters,
+}
+
+impl JsonError {
+    fn new(kind: JsonErrorKind, input: &[u8], offset: usize) -> JsonError {
+        let before = &input[..offset.min(input.len())];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = offset
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        JsonError {
+            kind,
+            offset,
+            line,
+            column,
+        }
+    }
+
+    /// What is wrong.
+    pub fn kind(&self) -> &JsonErrorKind {
+        &self.kind
+    }
+
+    /// Byte offset of the problem in the input.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Line (from 1) of the problem.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// Column (from 1, in bytes) of the problem.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+}
+
+impl fmt::Display for JsonErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JsonErrorKind::Empty => f.write_str("no JSON value in input"),
+            JsonErrorKind::UnexpectedEnd => f.write_str("unexpected end of input"),
+            JsonErrorKind::UnexpectedCharacter(c) => write!(f, "unexpected character {c:?}"),
+            JsonErrorKind::InvalidNumber => f.write_str("invalid number"),
+            JsonErrorKind::InvalidEscape => f.write_str("invalid escape in string"),
+            JsonErrorKind::LoneSurrogate => f.write_str("lone surrogate in \\u escape"),
+            JsonErrorKind::ControlCharacterInString => {
+                f.write_str("control character in string must be escaped")
+            }
+            JsonErrorKind::InvalidUtf8 => f.write_str("invalid UTF-8"),
+            JsonErrorKind::TooDeep { limit } => write!(f, "nesting deeper than {limit} levels"),
+            JsonErrorKind::TooLarge { limit } => write!(f, "input larger than {limit} bytes"),
+            JsonErrorKind::TrailingCharacters => {
+                f.write_str("trailing characters after JSON value")
+            }
+        }
+    }
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} at line {} column {}",
+            self.kind, self.line, self.column
+        )
+    }
+}
+
+impl std::error::Error for JsonError {}
+
+struct Reader<'a> {
+    input: &'a [u8],
+    pos: usize,
+    limits: &'a ParseLimits,
+}
+
+impl<'a> Reader<'a> {
+    fn error(&self, kind: JsonErrorKind) -> JsonError {
+        JsonError::new(kind, self.input, self.pos)
+    }
+
+    fn unexpected(&self) -> JsonError {
+        match self.input.get(self.pos) {
+            None => self.error(JsonErrorKind::UnexpectedEnd),
+            Some(_) => {
+                let c = std::str::from_utf8(&self.input[self.pos..])
+                    .ok()
+                    .and_then(|s| s.chars().next())
+                    .unwrap_or(char::REPLACEMENT_CHARACTER);
+                self.error(JsonErrorKind::UnexpectedCharacter(c))
+            }
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.input.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn expect_literal(&mut self, literal: &[u8], value: Json) -> Result<Json, JsonError> {
+        if self.input[self.pos..].starts_with(literal) {
+            self.pos += literal.len();
+            Ok(value)
+        } else {
+            Err(self.unexpected())
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
+        match self.input.get(self.pos) {
+            None => Err(self.error(JsonErrorKind::UnexpectedEnd)),
+            Some(b'{') => self.object(depth + 1),
+            Some(b'[') => self.array(depth + 1),
+            Some(b'"') => Ok(Json::String(self.string()?)),
+            Some(b't') => self.expect_literal(b"true", Json::Bool(true)),
+            Some(b'f') => self.expect_literal(b"false", Json::Bool(false)),
+            Some(b'n') => self.expect_literal(b"null", Json::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.unexpected()),
+        }
+    }
+
+    fn enter(&self, depth: usize) -> Result<(), JsonError> {
+        if depth > self.limits.max_depth {
+            Err(self.error(JsonErrorKind::TooDeep {
+                limit: self.limits.max_depth,
+            }))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Json, JsonError> {
+        self.enter(depth)?;
+        self.pos += 1;
+        let mut members = Vec::new();
+        self.skip_ws();
+        if self.input.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            return Ok(Json::Object(members));
+        }
+        loop {
+            self.skip_ws();
+            if self.input.get(self.pos) != Some(&b'"') {
+                return Err(self.unexpected());
+            }
+            let key = self.string()?;
+            self.skip_ws();
+            if self.input.get(self.pos) != Some(&b':') {
+                return Err(self.unexpected());
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let value = self.value(depth)?;
+            members.push((key, value));
+            self.skip_ws();
+            match self.input.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Json::Object(members));
+                }
+                _ => return Err(self.unexpected()),
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Json, JsonError> {
+        self.enter(depth)?;
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.input.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Ok(Json::Array(items));
+        }
+        loop {
+            self.skip_ws();
+            items.push(self.value(depth)?);
+            self.skip_ws();
+            match self.input.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Json::Array(items));
+                }
+                _ => return Err(self.unexpected()),
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<Json, JsonError> {
+        let start = self.pos;
+        let end = scan_number(self.input, start)
+            .ok_or_else(|| JsonError::new(JsonErrorKind::InvalidNumber, self.input, start))?;
+        self.pos = end;
+        // The grammar admits ASCII only, so this cannot fail.
+        let text = std::str::from_utf8(&self.input[start..end]).unwrap_or_default();
+        Ok(Json::Number(text.to_string()))
+    }
+
+    fn string(&mut self) -> Result<String, JsonError> {
+        let start = self.pos;
+        self.pos += 1;
+        let mut out = Vec::new();
+        loop {
+            let run_start = self.pos;
+            while let Some(&b) = self.input.get(self.pos) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.extend_from_slice(&self.input[run_start..self.pos]);
+            match self.input.get(self.pos) {
+                None => return Err(self.error(JsonErrorKind::UnexpectedEnd)),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return String::from_utf8(out).map_err(|_| {
+                        JsonError::new(JsonErrorKind::InvalidUtf8, self.input, start)
+                    });
+                }
+                Some(b'\\') => {
+                    let c = decode_escape(self.input, &mut self.pos)
+                        .map_err(|kind| self.error(kind))?;
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+                Some(_) => return Err(self.error(JsonErrorKind::ControlCharacterInString)),
+            }
+        }
+    }
+}
+
+/// Returns the end of the JSON number starting at `start`, or `None` if the text there is not a
+/// number by the JSON grammar.
+pub(crate) fn scan_number(input: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
+    let digit = |i: usize| input.get(i).is_some_and(u8::is_ascii_digit);
+    if input.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match input.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            while digit(i) {
+                i += 1;
+            }
+        }
+        _ => return None,
+    }
+    if input.get(i) == Some(&b'.') {
+        i += 1;
+        if !digit(i) {
+            return None;
+        }
+        while digit(i) {
+            i += 1;
+        }
+    }
+    if let Some(b'e' | b'E') = input.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = input.get(i) {
+            i += 1;
+        }
+        if !digit(i) {
+            return None;
+        }
+        while digit(i) {
+            i += 1;
+        }
+    }
+    Some(i)
+}
+
+/// Decodes the escape sequence whose backslash is at `*pos`, advancing `*pos` past it.
+pub(crate) fn decode_escape(input: &[u8], pos: &mut usize) -> Result<char, JsonErrorKind> {
+    let code = |at: usize| -> Result<u32, JsonErrorKind> {
+        let hex = input.get(at..at + 4).ok_or(JsonErrorKind::UnexpectedEnd)?;
+        let mut value = 0u32;
+        for &h in hex {
+            let d = (h as char)
+                .to_digit(16)
+                .ok_or(JsonErrorKind::InvalidEscape)?;
+            value = value * 16 + d;
+        }
+        Ok(value)
+    };
+    let c = match input.get(*pos + 1) {
+        None => return Err(JsonErrorKind::UnexpectedEnd),
+        Some(b'"') => '"',
+        Some(b'\\') => '\\',
+        Some(b'/') => '/',
+        Some(b'b') => '\u{8}',
+        Some(b'f') => '\u{c}',
+        Some(b'n') => '\n',
+        Some(b'r') => '\r',
+        Some(b't') => '\t',
+        Some(b'u') => {
+            let first = code(*pos + 2)?;
+            *pos += 6;
+            return match first {
+                0xD800..=0xDBFF => {
+                    if input.get(*pos..*pos + 2) != Some(b"\\u") {
+                        return Err(JsonErrorKind::LoneSurrogate);
+                    }
+                    let second = code(*pos + 2)?;
+                    if !(0xDC00..=0xDFFF).contains(&second) {
+                        return Err(JsonErrorKind::LoneSurrogate);
+                    }
+                    *pos += 6;
+                    let scalar = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+                    char::from_u32(scalar).ok_or(JsonErrorKind::LoneSurrogate)
+                }
+                0xDC00..=0xDFFF => Err(JsonErrorKind::LoneSurrogate),
+                _ => char::from_u32(first).ok_or(JsonErrorKind::InvalidEscape),
+            };
+        }
+        Some(_) => return Err(JsonErrorKind::InvalidEscape),
+    };
+    *pos += 2;
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(input: &str) -> JsonErrorKind {
+        Json::parse(input.as_bytes()).unwrap_err().kind().clone()
+    }
+
+    #[test]
+    fn keeps_number_spelling_and_member_order() {
+        let v = Json::parse(br#"{"b": 1.50, "a": -0, "b": 3E+2}"#).unwrap();
+        assert_eq!(
+            v,
+            Json::Object(vec![
+                ("b".into(), Json::Number("1.50".into())),
+                ("a".into(), Json::Number("-0".into())),
+                ("b".into(), Json::Number("3E+2".into())),
+            ])
+        );
+    }
+
+    #[test]
+    fn decodes_escapes_and_surrogate_pairs() {
+        let v = Json::parse(br#""a\"\\\/\n\u00e9\ud83d\ude80""#).unwrap();
+        assert_eq!(v, Json::String("a\"\\/\n\u{e9}\u{1F680}".into()));
+    }
+
+    #[test]
+    fn rejects_malformed_input() {
+        assert_eq!(err(""), JsonErrorKind::Empty);
+        assert_eq!(err("  "), JsonErrorKind::Empty);
+        assert_eq!(err("{"), JsonErrorKind::UnexpectedEnd);
+        assert_eq!(err("[1,]"), JsonErrorKind::UnexpectedCharacter(']'));
+        assert_eq!(err("01"), JsonErrorKind::TrailingCharacters);
+        assert_eq!(err("1."), JsonErrorKind::InvalidNumber);
+        assert_eq!(err("-"), JsonErrorKind::InvalidNumber);
+        assert_eq!(err("{} x"), JsonErrorKind::TrailingCharacters);
+        assert_eq!(err(r#""\ud800""#), JsonErrorKind::LoneSurrogate);
+        assert_eq!(err(r#""\udc00""#), JsonErrorKind::LoneSurrogate);
+        assert_eq!(err(r#""\x""#), JsonErrorKind::InvalidEscape);
+        assert_eq!(err("\"a\tb\""), JsonErrorKind::ControlCharacterInString);
+        assert_eq!(err("tru"), JsonErrorKind::UnexpectedCharacter('t'));
+    }
+
+    #[test]
+    fn rejects_invalid_utf8() {
+        let e = Json::parse(b"\"ab\xff\"").unwrap_err();
+        assert_eq!(e.kind(), &JsonErrorKind::InvalidUtf8);
+    }
+
+    #[test]
+    fn bounds_nesting_depth() {
+        let deep = "[".repeat(100_000);
+        assert_eq!(err(&deep), JsonErrorKind::TooDeep { limit: 128 });
+        let ok = format!("{}{}", "[".repeat(128), "]".repeat(128));
+        assert!(Json::parse(ok.as_bytes()).is_ok());
+        let over = format!("{}{}", "[".repeat(129), "]".repeat(129));
+        assert_eq!(err(&over), JsonErrorKind::TooDeep { limit: 128 });
+    }
+
+    #[test]
+    fn reports_line_and_column() {
+        let e = Json::parse(b"{\n  \"a\": ?\n}").unwrap_err();
+        assert_eq!((e.line(), e.column()), (2, 8));
+        assert_eq!(e.to_string(), "unexpected character '?' at line 2 column 8");
+    }
+}

@@ -1,0 +1,64 @@
+//! Match JSON events against Amazon EventBridge event patterns, exactly as AWS evaluates them.
+//!
+//! An *event pattern* is a JSON document shaped like the events it selects: each field names a
+//! path in the event and lists what may stand there. EventBridge routes events with such
+//! patterns, and so do the routers built on this crate. For example, this rule picks the
+//! successful results among AWS Lambda's asynchronous invocation records:
+//!
+//! ```
+//! use evmatch::{json::Json, reference, Pattern};
+//!
+//! let rule = Pattern::parse(r#"{
+//!     "source": ["lambda"],
+//!     "detail": {"requestContext": {"condition": ["Success"]}}
+//! }"#)?;
+//! let record = Json::parse(br#"{
+//!     "source": "lambda",
+//!     "detail-type": "Lambda Function Invocation Result - Success",
+//!     "detail": {
+//!         "version": "1.0",
+//!         "requestContext": {"condition": "Success", "approximateInvokeCount": 1},
+//!         "responsePayload": {"statusCode": 200}
+//!     }
+//! }"#).unwrap();
+//! assert!(reference::matches(&rule, &record));
+//! # Ok::<(), evmatch::PatternError>(())
+//! ```
+//!
+//! # The data path
+//!
+//! Pattern text goes through [`json`] (a strict reader that keeps member order and the spelling
+//! of numbers, both of which AWS semantics depend on) into [`pattern`], which validates it in
+//! the order AWS does and yields a typed [`Pattern`], or a [`PatternError`] carrying AWS's exact
+//! message and the path inside the pattern where it failed. [`Pattern::branches`] multiplies
+//! out `$or` into conjunctions of field conditions over dotted paths.
+//!
+//! [`reference`] evaluates a pattern against an event in the plainest possible way: flatten the
+//! event into leaves, then search for an array-consistent choice of one leaf per field. It is
+//! the oracle against which faster engines are tested.
+//!
+//! # Semantics in brief
+//!
+//! * A field matches when any of its listed values matches; all fields of a branch must match;
+//!   a pattern matches when any `$or` branch does.
+//! * An array in the event matches when any element does; arrays of objects are crushed into
+//!   their parent path. A match never combines values from different elements of one array.
+//! * Numbers compare numerically within ±5.0e9 with six decimals (`300`, `300.0` and `3e2` are
+//!   equal), and by spelling outside that domain. A string never equals a number.
+//! * `prefix`, `suffix`, `equals-ignore-case`, `wildcard` and `cidr` match strings only;
+//!   `numeric` matches numbers only; `anything-but` matches any present value it does not
+//!   exclude, `null` included; `exists` looks at leaves only.
+//! * A pattern key with dots (`"a.b"`) names the same path as nested keys `a` → `b`.
+//!
+//! [`number`] and [`cidr`] hold the number and address arithmetic these rules need.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod cidr;
+pub mod json;
+pub mod number;
+pub mod pattern;
+pub mod reference;
+
+pub use pattern::{Pattern, PatternError};

@@ -1,0 +1,240 @@
+//! Numbers as EventBridge compares them.
+//!
+//! AWS compares numbers as fixed-point decimals: a JSON number takes part in numeric matching
+//! when, written without trailing zeros, it has at most six digits after the decimal point and
+//! lies within ±5.0e9 (the range AWS documents). Such a number becomes a [`ComparableNumber`], an `i64` counting
+//! millionths, so `300`, `300.0` and `3e2` are the same value and comparisons are exact (no
+//! binary floating point is involved anywhere).
+//!
+//! A number outside that domain is still a number: a pattern's exact number matches it by its
+//! spelling (an AWS account number such as `123456789012` works that way), but it never takes
+//! part in `numeric` ranges. Where a pattern *requires* a comparable number (`numeric`,
+//! `anything-but` with numbers), a number outside the domain is an error with AWS's message.
+
+use std::fmt;
+
+/// Digits kept after the decimal point.
+pub const DECIMAL_PLACES: u32 = 6;
+
+/// The largest magnitude that compares numerically: 5.0e9.
+pub const MAX_MAGNITUDE: i64 = 5_000_000_000;
+
+const SCALE: i64 = 1_000_000;
+const MAX_SCALED: i64 = MAX_MAGNITUDE * SCALE;
+
+/// A number in the comparable domain, in millionths.
+///
+/// ```
+/// use evmatch::number::ComparableNumber;
+/// let a = ComparableNumber::parse("300").unwrap();
+/// let b = ComparableNumber::parse("3e2").unwrap();
+/// let c = ComparableNumber::parse("300.000000").unwrap();
+/// assert!(a == b && b == c);
+/// assert!(ComparableNumber::parse("0.1234567").is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ComparableNumber(i64);
+
+/// Why a number is outside the comparable domain. `Display` renders AWS's reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumberError {
+    /// More than six digits after the decimal point.
+    TooManyDecimals,
+    /// Magnitude above 5.0e9.
+    OutOfRange,
+    /// So large that AWS's fixed-point conversion overflows before the range check.
+    Overflow,
+    /// Not a JSON number at all.
+    NotANumber,
+}
+
+impl fmt::Display for NumberError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NumberError::TooManyDecimals => {
+                f.write_str("Only values upto 6 decimals are supported")
+            }
+            NumberError::OutOfRange => {
+                f.write_str("Value must be between -5.0E9 and 5.0E9, inclusive")
+            }
+            NumberError::Overflow => f.write_str("Overflow"),
+            NumberError::NotANumber => f.write_str("Value is not a number"),
+        }
+    }
+}
+
+impl std::error::Error for NumberError {}
+
+impl ComparableNumber {
+    /// The smallest comparable number, -5.0e9.
+    pub const MIN: ComparableNumber = ComparableNumber(-MAX_SCALED);
+    /// The largest comparable number, 5.0e9.
+    pub const MAX: ComparableNumber = ComparableNumber(MAX_SCALED);
+
+    /// Parses the text of a JSON number.
+    pub fn parse(text: &str) -> Result<ComparableNumber, NumberError> {
+        Self::parse_bytes(text.as_bytes())
+    }
+
+    /// Parses the bytes of a JSON number, as they appear in an event.
+    pub fn parse_bytes(text: &[u8]) -> Result<ComparableNumber, NumberError> {
+        if crate::json::scan_number(text, 0) != Some(text.len()) {
+            return Err(NumberError::NotANumber);
+        }
+        let (negative, rest) = match text.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, text),
+        };
+        let exp_at = rest.iter().position(|&b| b == b'e' || b == b'E');
+        let (mantissa, exponent) = match exp_at {
+            Some(at) => (&rest[..at], parse_exponent(&rest[at + 1..])),
+            None => (rest, 0),
+        };
+        let (int_part, frac_part) = match mantissa.iter().position(|&b| b == b'.') {
+            Some(dot) => (&mantissa[..dot], &mantissa[dot + 1..]),
+            None => (mantissa, &mantissa[mantissa.len()..]),
+        };
+        // The value is `digits × 10^exp10`, with `digits` free of leading and trailing zeros.
+        let digits_iter = int_part.iter().chain(frac_part.iter());
+        let all: Vec<u8> = digits_iter.copied().collect();
+        let first = all.iter().position(|&d| d != b'0');
+        let Some(first) = first else {
+            return Ok(ComparableNumber(0));
+        };
+        let last = all.iter().rposition(|&d| d != b'0').unwrap_or(first);
+        let trailing_zeros = (all.len() - 1 - last) as i64;
+        let digits = &all[first..=last];
+        let exp10 = exponent
+            .saturating_sub(frac_part.len() as i64)
+            .saturating_add(trailing_zeros);
+        if exp10 < -(DECIMAL_PLACES as i64) {
+            return Err(NumberError::TooManyDecimals);
+        }
+        // Shifting by six places makes the value an integer: digits × 10^(exp10 + 6).
+        let shift = exp10.saturating_add(DECIMAL_PLACES as i64);
+        let magnitude_digits = shift.saturating_add(digits.len() as i64);
+        if magnitude_digits > 19 {
+            return Err(NumberError::Overflow);
+        }
+        let mut value: u128 = 0;
+        for &d in digits {
+            value = value * 10 + u128::from(d - b'0');
+        }
+        value *= 10u128.pow(shift as u32);
+        if value > i64::MAX as u128 {
+            return Err(NumberError::Overflow);
+        }
+        if value > MAX_SCALED as u128 {
+            return Err(NumberError::OutOfRange);
+        }
+        let value = value as i64;
+        Ok(ComparableNumber(if negative { -value } else { value }))
+    }
+
+    /// The value in millionths.
+    pub fn millionths(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for ComparableNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let whole = abs / SCALE as u64;
+        let frac = abs % SCALE as u64;
+        if frac == 0 {
+            write!(f, "{sign}{whole}")
+        } else {
+            let frac = format!("{frac:06}");
+            write!(f, "{sign}{whole}.{}", frac.trim_end_matches('0'))
+        }
+    }
+}
+
+/// Parses an exponent's digits, saturating far beyond any value that could matter.
+fn parse_exponent(text: &[u8]) -> i64 {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    };
+    let mut value: i64 = 0;
+    for &d in digits {
+        value = value.saturating_mul(10).saturating_add(i64::from(d - b'0'));
+    }
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(text: &str) -> Result<i64, NumberError> {
+        ComparableNumber::parse(text).map(ComparableNumber::millionths)
+    }
+
+    #[test]
+    fn equal_values_spelled_differently_are_equal() {
+        for text in [
+            "300",
+            "300.0",
+            "3e2",
+            "3E+2",
+            "30000e-2",
+            "0.3e3",
+            "300.000000",
+        ] {
+            assert_eq!(n(text), Ok(300_000_000), "{text}");
+        }
+        assert_eq!(n("-0"), Ok(0));
+        assert_eq!(n("0e-400"), Ok(0));
+        assert_eq!(n("-1.5"), Ok(-1_500_000));
+        assert_eq!(n("0.000001"), Ok(1));
+        assert_eq!(n("1.0000010"), Ok(1_000_001));
+    }
+
+    #[test]
+    fn bounds_of_the_domain() {
+        assert_eq!(n("5e9"), Ok(MAX_SCALED));
+        assert_eq!(n("-5000000000"), Ok(-MAX_SCALED));
+        assert_eq!(n("5000000000.000001"), Err(NumberError::OutOfRange));
+        assert_eq!(n("5.1e9"), Err(NumberError::OutOfRange));
+        assert_eq!(n("0.0000001"), Err(NumberError::TooManyDecimals));
+        assert_eq!(n("1E-400"), Err(NumberError::TooManyDecimals));
+        assert_eq!(n("1e400"), Err(NumberError::Overflow));
+        assert_eq!(n("1e13"), Err(NumberError::Overflow));
+        assert_eq!(n("123456789012"), Err(NumberError::OutOfRange));
+        assert_eq!(n("1e12"), Err(NumberError::OutOfRange));
+        assert_eq!(n("1e1000000000000000000000"), Err(NumberError::Overflow));
+        assert_eq!(n("abc"), Err(NumberError::NotANumber));
+        assert_eq!(n("1."), Err(NumberError::NotANumber));
+    }
+
+    #[test]
+    fn ordering_is_numeric() {
+        let mut values: Vec<ComparableNumber> = ["10", "-2.5", "3e-6", "0", "-100", "1e9"]
+            .iter()
+            .map(|t| ComparableNumber::parse(t).unwrap())
+            .collect();
+        values.sort();
+        let shown: Vec<String> = values.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["-100", "-2.5", "0", "0.000003", "10", "1000000000"]);
+    }
+
+    #[test]
+    fn messages_are_aws_messages() {
+        assert_eq!(
+            NumberError::OutOfRange.to_string(),
+            "Value must be between -5.0E9 and 5.0E9, inclusive"
+        );
+        assert_eq!(
+            NumberError::TooManyDecimals.to_string(),
+            "Only values upto 6 decimals are supported"
+        );
+    }
+}

@@ -1,0 +1,343 @@
+//! The reference matcher: the plainest evaluator of a [`Pattern`] against a parsed event.
+//!
+//! It is the oracle the compiled rule set is tested against, so it favours being obviously
+//! right over being fast. Matching goes in three steps:
+//!
+//! 1. **Flatten** the event into *leaves*: every `null`, boolean, number and string, with its
+//!    path (object keys joined by `.`, array positions left out, so an array of objects is
+//!    crushed into its parent path) and the position it holds in each array on the way down.
+//!    Objects and arrays themselves are not leaves, and neither are empty ones.
+//! 2. For each branch of the pattern, choose one leaf per field, visiting the fields in path
+//!    order, such that the leaf satisfies one of the field's matchers and the choices are
+//!    **array-consistent**: no two chosen leaves sit in different elements of the same array.
+//! 3. A field with `{"exists": false}` may instead be satisfied by absence: no leaf at its path
+//!    is consistent with the array positions fixed by the fields chosen before it. (This is
+//!    AWS's rule; it makes absence relative to the array elements already committed to.)
+//!
+//! The pattern matches when some branch can be satisfied. The search backtracks, so its cost
+//! can grow quickly with large arrays; the compiled rule set does not share that weakness.
+
+use std::collections::HashMap;
+
+use crate::cidr::IpAddress;
+use crate::json::Json;
+use crate::number::ComparableNumber;
+use crate::pattern::{
+    ends_with_ignore_case, equals_ignore_case, starts_with_ignore_case, AnythingBut, Branch,
+    FieldCondition, Literal, Matcher, Pattern,
+};
+
+/// Whether `pattern` matches `event`.
+///
+/// ```
+/// use evmatch::{json::Json, reference, Pattern};
+/// let pattern = Pattern::parse(r#"{"detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
+/// let event = Json::parse(br#"{"detail": {"requestContext": {"condition": "Success"}}}"#).unwrap();
+/// assert!(reference::matches(&pattern, &event));
+/// # Ok::<(), evmatch::PatternError>(())
+/// ```
+pub fn matches(pattern: &Pattern, event: &Json) -> bool {
+    let leaves = Leaves::of(event);
+    pattern
+        .branches()
+        .iter()
+        .any(|b| branch_matches(b, &leaves))
+}
+
+/// Whether `pattern` matches an event already parsed by `serde_json`.
+pub fn matches_value(pattern: &Pattern, event: &serde_json::Value) -> bool {
+    matches(pattern, &Json::from_serde(event))
+}
+
+/// An event's leaves, grouped by path.
+pub struct Leaves<'e> {
+    by_path: HashMap<String, Vec<Leaf<'e>>>,
+}
+
+/// One scalar of an event, with where it sits.
+#[derive(Clone, Debug)]
+pub struct Leaf<'e> {
+    /// The scalar.
+    pub value: &'e Json,
+    /// For each array on the way down: which array (numbered in document order) and the
+    /// element's position in it.
+    pub positions: Vec<(usize, usize)>,
+}
+
+impl<'e> Leaves<'e> {
+    /// Flattens an event.
+    pub fn of(event: &'e Json) -> Leaves<'e> {
+        let mut leaves = Leaves {
+            by_path: HashMap::new(),
+        };
+        let mut arrays = 0;
+        leaves.collect(event, String::new(), &mut Vec::new(), &mut arrays);
+        leaves
+    }
+
+    /// The leaves at a dotted path.
+    pub fn at(&self, path: &str) -> &[Leaf<'e>] {
+        self.by_path.get(path).map_or(&[], Vec::as_slice)
+    }
+
+    fn collect(
+        &mut self,
+        value: &'e Json,
+        path: String,
+        positions: &mut Vec<(usize, usize)>,
+        arrays: &mut usize,
+    ) {
+        match value {
+            Json::Object(members) => {
+                for (key, member) in members {
+                    let child = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    self.collect(member, child, positions, arrays);
+                }
+            }
+            Json::Array(items) => {
+                let id = *arrays;
+                *arrays += 1;
+                for (i, item) in items.iter().enumerate() {
+                    positions.push((id, i));
+                    self.collect(item, path.clone(), positions, arrays);
+                    positions.pop();
+                }
+            }
+            scalar => self.by_path.entry(path).or_default().push(Leaf {
+                value: scalar,
+                positions: positions.clone(),
+            }),
+        }
+    }
+}
+
+/// Whether two leaves could come from one choice of array elements.
+fn consistent(a: &[(usize, usize)], b: &[(usize, usize)]) -> bool {
+    a.iter()
+        .all(|(array, i)| b.iter().all(|(other, j)| array != other || i == j))
+}
+
+fn branch_matches(branch: &Branch, leaves: &Leaves<'_>) -> bool {
+    let mut chosen: Vec<&[(usize, usize)]> = Vec::new();
+    satisfy(branch.fields(), leaves, &mut chosen)
+}
+
+fn satisfy<'l>(
+    fields: &[FieldCondition],
+    leaves: &'l Leaves<'_>,
+    chosen: &mut Vec<&'l [(usize, usize)]>,
+) -> bool {
+    let Some((field, rest)) = fields.split_first() else {
+        return true;
+    };
+    let candidates = leaves.at(field.path());
+    let fits = |chosen: &[&[(usize, usize)]], leaf: &Leaf<'_>| {
+        chosen.iter().all(|c| consistent(c, &leaf.positions))
+    };
+    if field.matches_absent()
+        && !candidates.iter().any(|leaf| fits(chosen, leaf))
+        && satisfy(rest, leaves, chosen)
+    {
+        return true;
+    }
+    for leaf in candidates {
+        if fits(chosen, leaf)
+            && field
+                .matchers()
+                .iter()
+                .any(|m| value_matches(m, leaf.value))
+        {
+            chosen.push(&leaf.positions);
+            if satisfy(rest, leaves, chosen) {
+                return true;
+            }
+            chosen.pop();
+        }
+    }
+    false
+}
+
+/// The comparable value of an event number, if it has one.
+fn comparable(value: &Json) -> Option<ComparableNumber> {
+    match value {
+        Json::Number(text) => ComparableNumber::parse(text).ok(),
+        _ => None,
+    }
+}
+
+/// Whether one matcher accepts one scalar. Only `anything-but` accepts values of every type;
+/// the string operators need a string and `numeric` a number in the comparable domain.
+pub fn value_matches(matcher: &Matcher, value: &Json) -> bool {
+    let string = match value {
+        Json::String(s) => Some(s.as_str()),
+        _ => None,
+    };
+    match matcher {
+        Matcher::Exact(literal) => literal_matches(literal, value),
+        Matcher::Prefix {
+            value: p,
+            ignore_case,
+        } => string.is_some_and(|s| {
+            if *ignore_case {
+                starts_with_ignore_case(p, s)
+            } else {
+                s.starts_with(p.as_str())
+            }
+        }),
+        Matcher::Suffix {
+            value: p,
+            ignore_case,
+        } => string.is_some_and(|s| {
+            if *ignore_case {
+                ends_with_ignore_case(p, s)
+            } else {
+                s.ends_with(p.as_str())
+            }
+        }),
+        Matcher::EqualsIgnoreCase(p) => string.is_some_and(|s| equals_ignore_case(p, s)),
+        Matcher::Wildcard(w) => string.is_some_and(|s| w.is_match(s)),
+        Matcher::Numeric(range) => comparable(value).is_some_and(|n| range.contains(n)),
+        Matcher::Cidr(range) => string
+            .and_then(IpAddress::parse)
+            .is_some_and(|ip| range.contains(ip)),
+        Matcher::Exists(present) => *present,
+        Matcher::AnythingBut(excluded) => !excluded_by(excluded, value),
+    }
+}
+
+fn literal_matches(literal: &Literal, value: &Json) -> bool {
+    match (literal, value) {
+        (Literal::String { ip: Some(ip), .. }, Json::String(s)) => IpAddress::parse(s) == Some(*ip),
+        (Literal::String { value: p, ip: None }, Json::String(s)) => p == s,
+        (Literal::Number { text, value: p }, Json::Number(t)) => {
+            match (p, ComparableNumber::parse(t).ok()) {
+                (Some(p), Some(e)) => *p == e,
+                _ => text == t,
+            }
+        }
+        (Literal::Bool(b), Json::Bool(e)) => b == e,
+        (Literal::Null, Json::Null) => true,
+        _ => false,
+    }
+}
+
+fn excluded_by(excluded: &AnythingBut, value: &Json) -> bool {
+    let Json::String(s) = value else {
+        return match excluded {
+            AnythingBut::Numbers(list) => comparable(value).is_some_and(|n| list.contains(&n)),
+            _ => false,
+        };
+    };
+    match excluded {
+        AnythingBut::Strings(list) => list.iter().any(|x| x == s),
+        AnythingBut::Numbers(_) => false,
+        AnythingBut::Prefixes(list) => list.iter().any(|p| s.starts_with(p.as_str())),
+        AnythingBut::Suffixes(list) => list.iter().any(|p| s.ends_with(p.as_str())),
+        AnythingBut::EqualsIgnoreCase(list) => list.iter().any(|p| equals_ignore_case(p, s)),
+        AnythingBut::Wildcards(list) => list.iter().any(|w| w.is_match(s)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(pattern: &str, event: &str) -> bool {
+        let pattern = Pattern::parse(pattern).unwrap();
+        matches(&pattern, &Json::parse(event.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn array_consistency_forbids_mixing_elements() {
+        let rule = r#"{"items": {"sku": ["A-1"], "qty": [1]}}"#;
+        assert!(!check(
+            rule,
+            r#"{"items": [{"sku": "A-1", "qty": 2}, {"sku": "B-9", "qty": 1}]}"#
+        ));
+        assert!(check(
+            rule,
+            r#"{"items": [{"sku": "B-9", "qty": 2}, {"sku": "A-1", "qty": 1}]}"#
+        ));
+    }
+
+    #[test]
+    fn absence_is_relative_to_earlier_fields() {
+        // `a.b` sorts before `a.c`: absence of `a.b` is judged before any element is chosen.
+        let rule = r#"{"a": {"b": [{"exists": false}], "c": [2]}}"#;
+        assert!(!check(rule, r#"{"a": [{"b": 1}, {"c": 2}]}"#));
+        // `a.c` sorts after `a.b`: once element 1 is chosen for `a.b`, the `a.c` of element 0 is
+        // not in the way.
+        let rule = r#"{"a": {"c": [{"exists": false}], "b": [1]}}"#;
+        assert!(check(rule, r#"{"a": [{"c": 9}, {"b": 1}]}"#));
+        assert!(!check(rule, r#"{"a": [{"c": 9, "b": 1}]}"#));
+    }
+
+    #[test]
+    fn exists_is_about_leaves() {
+        assert!(!check(r#"{"a": [{"exists": true}]}"#, r#"{"a": {"b": 1}}"#));
+        assert!(check(r#"{"a": [{"exists": false}]}"#, r#"{"a": {"b": 1}}"#));
+        assert!(check(r#"{"a": [{"exists": true}]}"#, r#"{"a": null}"#));
+        assert!(!check(r#"{"a": [{"exists": true}]}"#, r#"{"a": []}"#));
+        assert!(check(r#"{"a": [{"exists": false}]}"#, r#"{"a": []}"#));
+    }
+
+    #[test]
+    fn numbers_compare_numerically_in_the_domain_and_literally_outside() {
+        assert!(check(r#"{"n": [300]}"#, r#"{"n": 3e2}"#));
+        assert!(check(r#"{"n": [300]}"#, r#"{"n": 300.0}"#));
+        assert!(!check(r#"{"n": [300]}"#, r#"{"n": "300"}"#));
+        assert!(check(r#"{"n": [123456789012]}"#, r#"{"n": 123456789012}"#));
+        assert!(!check(
+            r#"{"n": [123456789012]}"#,
+            r#"{"n": 1.23456789012e11}"#
+        ));
+        assert!(!check(
+            r#"{"n": [{"numeric": [">", 0]}]}"#,
+            r#"{"n": 1e10}"#
+        ));
+    }
+
+    #[test]
+    fn anything_but_accepts_other_types_but_not_absence() {
+        let rule = r#"{"s": [{"anything-but": "x"}]}"#;
+        assert!(check(rule, r#"{"s": 1}"#));
+        assert!(check(rule, r#"{"s": null}"#));
+        assert!(check(rule, r#"{"s": true}"#));
+        assert!(!check(rule, r#"{"s": "x"}"#));
+        assert!(!check(rule, r#"{}"#));
+        let rule = r#"{"n": [{"anything-but": [100, 200]}]}"#;
+        assert!(check(rule, r#"{"n": "100"}"#));
+        assert!(!check(rule, r#"{"n": 1e2}"#));
+        assert!(check(rule, r#"{"n": 1e10}"#));
+        // Any element of an array may satisfy it.
+        assert!(check(rule, r#"{"n": [100, 300]}"#));
+        assert!(!check(rule, r#"{"n": [100, 200]}"#));
+    }
+
+    #[test]
+    fn ip_literals_compare_as_addresses() {
+        assert!(check(
+            r#"{"ip": ["2001:db8::1"]}"#,
+            r#"{"ip": "2001:0db8:0:0:0:0:0:1"}"#
+        ));
+        assert!(check(r#"{"ip": ["10.0.0.1"]}"#, r#"{"ip": "10.0.0.1"}"#));
+        assert!(!check(
+            r#"{"ip": [{"exactly": "2001:db8::1"}]}"#,
+            r#"{"ip": "2001:0db8:0:0:0:0:0:1"}"#
+        ));
+    }
+
+    #[test]
+    fn dotted_keys_meet_nested_paths() {
+        assert!(check(r#"{"a.b": [1]}"#, r#"{"a": {"b": 1}}"#));
+        assert!(check(r#"{"a": {"b": [1]}}"#, r#"{"a.b": 1}"#));
+        assert!(check(
+            r#"{"a": {"b": [2]}}"#,
+            r#"{"a.b": 1, "a": {"b": 2}}"#
+        ));
+    }
+}
