@@ -106,6 +106,63 @@ impl Json {
     }
 }
 
+/// Writes compact JSON text; numbers keep their spelling.
+///
+/// ```
+/// use evmatch::json::Json;
+/// let doc = Json::parse(br#"{ "a": [1.50, "x\ny", null] }"#).unwrap();
+/// assert_eq!(doc.to_string(), r#"{"a":[1.50,"x\ny",null]}"#);
+/// ```
+impl fmt::Display for Json {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Json::Null => f.write_str("null"),
+            Json::Bool(b) => write!(f, "{b}"),
+            Json::Number(text) => f.write_str(text),
+            Json::String(s) => write_string(f, s),
+            Json::Array(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    item.fmt(f)?;
+                }
+                f.write_str("]")
+            }
+            Json::Object(members) => {
+                f.write_str("{")?;
+                for (i, (key, value)) in members.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write_string(f, key)?;
+                    f.write_str(":")?;
+                    value.fmt(f)?;
+                }
+                f.write_str("}")
+            }
+        }
+    }
+}
+
+/// Writes `s` as a JSON string literal.
+pub fn write_string(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    out.write_char('"')?;
+    for c in s.chars() {
+        match c {
+            '"' => out.write_str("\\\"")?,
+            '\\' => out.write_str("\\\\")?,
+            '\n' => out.write_str("\\n")?,
+            '\r' => out.write_str("\\r")?,
+            '\t' => out.write_str("\\t")?,
+            c if (c as u32) < 0x20 => write!(out, "\\u{:04x}", c as u32)?,
+            c => out.write_char(c)?,
+        }
+    }
+    out.write_char('"')
+}
+
 /// Bounds on what [`Json::parse_with`] accepts.
 #[derive(Clone, Debug)]
 pub struct ParseLimits {
@@ -553,6 +610,17 @@ mod tests {
         assert!(Json::parse(ok.as_bytes()).is_ok());
         let over = format!("{}{}", "[".repeat(129), "]".repeat(129));
         assert_eq!(err(&over), JsonErrorKind::TooDeep { limit: 128 });
+    }
+
+    #[test]
+    fn writes_what_it_reads() {
+        let text = r#"{"a":[1.50,-0,3E+2],"b\"c":"\u0001\\\t","a":{"x":null,"y":true}}"#;
+        let v = Json::parse(text.as_bytes()).unwrap();
+        assert_eq!(Json::parse(v.to_string().as_bytes()).unwrap(), v);
+        assert_eq!(
+            v.to_string(),
+            r#"{"a":[1.50,-0,3E+2],"b\"c":"\u0001\\\t","a":{"x":null,"y":true}}"#
+        );
     }
 
     #[test]

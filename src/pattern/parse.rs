@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use super::wildcard::{self, ComplexityTerm, Wildcard};
+use super::wildcard::{self, ComplexityField, ComplexityTerm, Wildcard};
 use super::{
     AnythingBut, Branch, ErrorKind, FieldCondition, FieldValue, Limits, Literal, Matcher, Member,
     NumericRange, Object, Pattern, PatternError, PatternPath,
@@ -591,14 +591,15 @@ fn sorted_unique(mut values: Vec<String>) -> Vec<String> {
 /// Rejects patterns whose wildcards AWS would find too complex, pointing at the field whose
 /// automaton exceeds the bound.
 fn check_complexity(branches: &[Branch]) -> Result<()> {
-    let clauses: Vec<Vec<(String, Vec<ComplexityTerm<'_>>, Vec<bool>)>> = branches
+    let clauses: Vec<Vec<ComplexityField<'_>>> = branches
         .iter()
         .map(|branch| {
             branch
                 .fields()
                 .iter()
-                .map(|field| {
-                    let terms = field
+                .map(|field| ComplexityField {
+                    path: field.path().to_string(),
+                    terms: field
                         .matchers()
                         .iter()
                         .map(|m| ComplexityTerm {
@@ -610,14 +611,9 @@ fn check_complexity(branches: &[Branch]) -> Result<()> {
                                 }
                                 _ => Vec::new(),
                             },
+                            absent: matches!(m, Matcher::Exists(false)),
                         })
-                        .collect();
-                    let absent = field
-                        .matchers()
-                        .iter()
-                        .map(|m| matches!(m, Matcher::Exists(false)))
-                        .collect();
-                    (field.path().to_string(), terms, absent)
+                        .collect(),
                 })
                 .collect()
         })

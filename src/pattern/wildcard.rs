@@ -169,6 +169,17 @@ pub struct ComplexityTerm<'a> {
     pub identity: String,
     /// The wildcard patterns the term adds to the machine (none for other operators).
     pub wildcards: Vec<&'a Wildcard>,
+    /// Whether the term is `exists: false`, which leads on without a value.
+    pub absent: bool,
+}
+
+/// The terms a pattern branch puts on one field path.
+#[derive(Clone, Debug)]
+pub struct ComplexityField<'a> {
+    /// The field's dotted path.
+    pub path: String,
+    /// Its terms, in the order written.
+    pub terms: Vec<ComplexityTerm<'a>>,
 }
 
 #[derive(Default)]
@@ -329,14 +340,11 @@ fn current_is_determinate_star(i: usize, tokens: &[Token]) -> bool {
 /// Groups a pattern's wildcard terms into the byte machines AWS would build for them and
 /// returns the largest complexity among those machines.
 ///
-/// `clauses` are the pattern's `$or` branches, each a list of `(field path, terms, absent)`
-/// where `absent[i]` tells whether term `i` is `exists: false`. Fields of a clause are visited in
-/// path order; fields reached only through `exists: false` are not evaluated, as in AWS.
+/// `clauses` are the pattern's `$or` branches. Fields of a clause are visited in path order;
+/// fields reached only through `exists: false` are not evaluated, as in AWS.
 ///
 /// Returns the largest complexity, or the path of the first field found over the limit.
-pub fn rule_complexity(
-    clauses: &[Vec<(String, Vec<ComplexityTerm<'_>>, Vec<bool>)>],
-) -> Result<usize, String> {
+pub fn rule_complexity(clauses: &[Vec<ComplexityField<'_>>]) -> Result<usize, String> {
     #[derive(Default)]
     struct NameState<'t, 'a> {
         fields: BTreeMap<String, Machine<'t, 'a>>,
@@ -349,36 +357,30 @@ pub fn rule_complexity(
     let has_wildcard = clauses
         .iter()
         .flatten()
-        .any(|(_, terms, _)| terms.iter().any(|t| !t.wildcards.is_empty()));
+        .any(|field| field.terms.iter().any(|t| !t.wildcards.is_empty()));
     if !has_wildcard {
         return Ok(0);
     }
     let mut names: Vec<NameState<'_, '_>> = vec![NameState::default()];
     for clause in clauses {
-        let mut fields: Vec<&(String, Vec<ComplexityTerm<'_>>, Vec<bool>)> =
-            clause.iter().collect();
-        fields.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut fields: Vec<&ComplexityField<'_>> = clause.iter().collect();
+        fields.sort_by(|a, b| a.path.cmp(&b.path));
         let mut current: BTreeSet<usize> = BTreeSet::from([0]);
-        for (path, terms, absent) in fields {
+        for ComplexityField { path, terms } in fields {
             let mut next = BTreeSet::new();
             for &state in &current {
                 let mut last: Option<usize> = None;
-                for (term, &is_absent) in terms.iter().zip(absent) {
+                for term in terms {
                     let existing = names[state]
                         .fields
                         .get(path)
                         .and_then(|m| m.next.get(term.identity.as_str()).copied());
-                    let target = match existing {
-                        Some(old) => old,
-                        None => {
-                            let target = match last {
-                                Some(l) => l,
-                                None => {
-                                    names.push(NameState::default());
-                                    names.len() - 1
-                                }
-                            };
-                            target
+                    let target = match (existing, last) {
+                        (Some(old), _) => old,
+                        (None, Some(l)) => l,
+                        (None, None) => {
+                            names.push(NameState::default());
+                            names.len() - 1
                         }
                     };
                     last = Some(target);
@@ -393,7 +395,7 @@ pub fn rule_complexity(
                             });
                     machine.terms.push(term);
                     machine.next.entry(term.identity.as_str()).or_insert(target);
-                    if !is_absent {
+                    if !term.absent {
                         machine.value.insert(target);
                     }
                     next.insert(target);
@@ -476,6 +478,7 @@ mod tests {
             .map(|w| ComplexityTerm {
                 identity: w.as_str().to_string(),
                 wildcards: vec![w],
+                absent: false,
             })
             .collect();
         complexity(&terms)

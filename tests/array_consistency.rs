@@ -1,0 +1,134 @@
+//! Array consistency on the event-ruler array files (`corpus/event-ruler/`): a match never
+//! combines values taken from different elements of the same array.
+
+use evmatch::json::Json;
+use evmatch::{reference, Pattern};
+
+fn member<'a>(object: &'a Json, key: &str) -> &'a Json {
+    let Json::Object(members) = object else {
+        panic!("not an object")
+    };
+    &members.iter().find(|(k, _)| k == key).expect(key).1
+}
+
+/// The verdict for each of the 51 cases. The file records none: each follows from the rule of
+/// array consistency, and the case names say which way.
+const VERDICTS: &[(&str, bool)] = &[
+    ("flat: 2-field exists, both present", true),
+    ("flat: 2-field exists, one missing", false),
+    ("flat: exact match", true),
+    ("flat: exact mismatch", false),
+    ("flat: prefix", true),
+    ("flat: numeric range", true),
+    ("flat: anything-but", true),
+    ("objarray: same element", true),
+    ("objarray: split", false),
+    ("objarray: 3 elem, last valid", true),
+    ("objarray: 3-field, all in one", true),
+    ("objarray: 3-field, split 3 ways", false),
+    ("objarray: exact same elem", true),
+    ("objarray: exact split", false),
+    ("objarray: prefix same", true),
+    ("objarray: prefix split", false),
+    ("primarray: exists", true),
+    ("primarray: exact match", true),
+    ("primarray: no match", false),
+    ("nested: inner same", true),
+    ("nested: inner split", false),
+    ("nested: outer split", false),
+    ("nested: outer same", true),
+    ("nested2: same leaf", true),
+    ("nested2: split leaf", false),
+    ("mixed: array+scalar match", true),
+    ("mixed: array+scalar fail", false),
+    ("exists-false: absent", true),
+    ("exists-false: present", false),
+    ("empty object", false),
+    ("empty array", false),
+    ("single-field rule", true),
+    ("many elem one valid", true),
+    ("numeric+exists array", true),
+    ("anything-but array", true),
+    ("primarray: large + scalar, exists", true),
+    ("primarray: large + scalar, prefix", true),
+    ("primarray: large + scalar, no match", false),
+    ("primarray: nested under object", true),
+    ("primarray: two prim arrays + scalar", true),
+    ("primarray: exact match among many", true),
+    ("primarray: numeric in array", true),
+    ("primarray: anything-but in array", true),
+    ("primarray: single value array", true),
+    ("primarray: empty prim array", false),
+    ("mixed: obj-array + prim-array", true),
+    ("mixed: obj-array split + prim-array", false),
+    ("deep prim: nested 3 levels", true),
+    ("suffix match in array", true),
+    (
+        "N emails, only last element has name — dedup loses the only valid match",
+        true,
+    ),
+    ("suffix match split", false),
+];
+
+#[test]
+fn correctness_cases() {
+    let text = std::fs::read("corpus/event-ruler/array-correctness-cases.json").unwrap();
+    let Json::Array(cases) = Json::parse(&text).unwrap() else {
+        panic!("cases file is an array")
+    };
+    assert_eq!(cases.len(), VERDICTS.len());
+    for case in &cases {
+        let Json::String(name) = member(case, "name") else {
+            panic!("name")
+        };
+        let expected = VERDICTS
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("no verdict for {name}"))
+            .1;
+        let pattern = Pattern::parse(&member(case, "rule").to_string()).unwrap();
+        assert_eq!(
+            reference::matches(&pattern, member(case, "event")),
+            expected,
+            "{name}"
+        );
+    }
+}
+
+/// event-ruler's `nestedArraysTest`: which of rules 1–3 each array event matches.
+#[test]
+fn nested_array_rules_and_events() {
+    let rule = |i: usize| {
+        Pattern::parse(
+            &std::fs::read_to_string(format!("corpus/event-ruler/arrayRule{i}.json")).unwrap(),
+        )
+        .unwrap()
+    };
+    let event = |i: usize| {
+        Json::parse(&std::fs::read(format!("corpus/event-ruler/arrayEvent{i}.json")).unwrap())
+            .unwrap()
+    };
+    let rules = [rule(1), rule(2), rule(3)];
+    let matching = |e: &Json| -> Vec<usize> {
+        (0..3)
+            .filter(|&r| reference::matches(&rules[r], e))
+            .map(|r| r + 1)
+            .collect()
+    };
+    assert_eq!(matching(&event(1)), [1, 2]);
+    assert_eq!(matching(&event(2)), [] as [usize; 0]);
+    // Event 3 matches rule 3 only by mixing array elements, which consistency forbids.
+    assert_eq!(matching(&event(3)), [] as [usize; 0]);
+    assert_eq!(matching(&event(4)), [3]);
+}
+
+#[test]
+fn the_issue_example() {
+    let pattern = Pattern::parse(r#"{"items": {"sku": ["A-1"], "qty": [1]}}"#).unwrap();
+    let split =
+        Json::parse(br#"{"items": [{"sku": "A-1", "qty": 2}, {"sku": "B-9", "qty": 1}]}"#).unwrap();
+    let together =
+        Json::parse(br#"{"items": [{"sku": "A-1", "qty": 1}, {"sku": "B-9", "qty": 2}]}"#).unwrap();
+    assert!(!reference::matches(&pattern, &split));
+    assert!(reference::matches(&pattern, &together));
+}

@@ -1,0 +1,59 @@
+//! Shared loading of the JSONL case files used by the conformance tests.
+#![allow(dead_code)]
+
+use evmatch::json::Json;
+
+/// One recorded case: a pattern, an event, and the outcome.
+pub struct Case {
+    pub name: String,
+    pub pattern: String,
+    pub event: Json,
+    pub expected: Expected,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Expected {
+    Match,
+    NoMatch,
+    /// An invalid pattern, with AWS's message when it is known.
+    Error(Option<String>),
+}
+
+fn member<'a>(object: &'a Json, key: &str) -> Option<&'a Json> {
+    let Json::Object(members) = object else {
+        panic!("case is not an object")
+    };
+    members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+fn string(object: &Json, key: &str) -> Option<String> {
+    match member(object, key) {
+        Some(Json::String(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// Reads a JSONL file of `{name, pattern, event, expected, aws_error?}` lines. The pattern is
+/// handed back as text, as written in the file, so that member order and number spelling are
+/// preserved.
+pub fn load(path: &str) -> Vec<Case> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let case = Json::parse(line.as_bytes()).expect("case line is JSON");
+            let expected = match string(&case, "expected").as_deref() {
+                Some("match") => Expected::Match,
+                Some("no-match") => Expected::NoMatch,
+                Some("error") => Expected::Error(string(&case, "aws_error")),
+                other => panic!("unknown expectation {other:?}"),
+            };
+            Case {
+                name: string(&case, "name").expect("name"),
+                pattern: member(&case, "pattern").expect("pattern").to_string(),
+                event: member(&case, "event").expect("event").clone(),
+                expected,
+            }
+        })
+        .collect()
+}
