@@ -62,3 +62,8 @@ pub mod pattern;
 pub mod reference;
 
 pub use pattern::{Pattern, PatternError};
+
+/// The README's examples, run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

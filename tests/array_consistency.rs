@@ -132,3 +132,27 @@ fn the_issue_example() {
     assert!(!reference::matches(&pattern, &split));
     assert!(reference::matches(&pattern, &together));
 }
+
+/// The destination-routing rules in `corpus/destinations/rules.json` against the two records.
+#[test]
+fn destination_rules_route_the_sample_records() {
+    let Json::Object(rules) =
+        Json::parse(&std::fs::read("corpus/destinations/rules.json").unwrap()).unwrap()
+    else {
+        panic!("rules file is an object")
+    };
+    let success = Json::parse(&std::fs::read("corpus/destinations/success.json").unwrap()).unwrap();
+    let failure = Json::parse(&std::fs::read("corpus/destinations/failure.json").unwrap()).unwrap();
+    let matching = |event: &Json| -> Vec<String> {
+        rules
+            .iter()
+            .filter(|(_, p)| reference::matches(&Pattern::parse(&p.to_string()).unwrap(), event))
+            .map(|(n, _)| n.clone())
+            .collect()
+    };
+    assert_eq!(
+        matching(&success),
+        ["on-success", "orders-accepted", "big-orders"]
+    );
+    assert_eq!(matching(&failure), ["on-failure", "retried-unhandled"]);
+}
