@@ -14,10 +14,12 @@
 //!    is consistent with the array positions fixed by the fields chosen before it. (This is
 //!    AWS's rule; it makes absence relative to the array elements already committed to.)
 //!
-//! The pattern matches when some branch can be satisfied. The search backtracks, so its cost
-//! can grow quickly with large arrays; the compiled rule set does not share that weakness.
+//! The pattern matches when some branch can be satisfied. The search backtracks over the
+//! choices, but a choice matters to the fields after it only through the arrays their values
+//! pass through: choices that look alike there are tried once, and failed states are
+//! remembered, so hostile events with many independent arrays stay cheap.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::cidr::IpAddress;
 use crate::json::Json;
@@ -115,50 +117,103 @@ impl<'e> Leaves<'e> {
     }
 }
 
-/// Whether two leaves could come from one choice of array elements.
-fn consistent(a: &[(usize, usize)], b: &[(usize, usize)]) -> bool {
-    a.iter()
-        .all(|(array, i)| b.iter().all(|(other, j)| array != other || i == j))
+/// The search for one branch: fields in path order, with what has been fixed so far.
+struct Search<'b, 'l, 'e> {
+    fields: &'b [FieldCondition],
+    candidates: Vec<&'l [Leaf<'e>]>,
+    /// `relevant[i]`: the arrays that any value at the paths of fields `i..` passes through.
+    /// A choice matters to the fields after it only through these arrays.
+    relevant: Vec<HashSet<usize>>,
+    /// Array elements fixed by the values chosen so far: (array, position).
+    fixed: Vec<(usize, usize)>,
+    /// States already known to fail: (field, fixed elements that matter from there on).
+    failed: HashSet<(usize, Vec<(usize, usize)>)>,
+}
+
+impl<'b, 'l, 'e> Search<'b, 'l, 'e> {
+    fn new(fields: &'b [FieldCondition], leaves: &'l Leaves<'e>) -> Self {
+        let candidates: Vec<&[Leaf<'e>]> = fields.iter().map(|f| leaves.at(f.path())).collect();
+        let mut relevant = vec![HashSet::new(); fields.len() + 1];
+        for i in (0..fields.len()).rev() {
+            let mut arrays = relevant[i + 1].clone();
+            for leaf in candidates[i] {
+                arrays.extend(leaf.positions.iter().map(|&(array, _)| array));
+            }
+            relevant[i] = arrays;
+        }
+        Search {
+            fields,
+            candidates,
+            relevant,
+            fixed: Vec::new(),
+            failed: HashSet::new(),
+        }
+    }
+
+    /// Whether a value at these positions agrees with the elements fixed so far.
+    fn fits(&self, positions: &[(usize, usize)]) -> bool {
+        positions.iter().all(|&(array, i)| {
+            self.fixed
+                .iter()
+                .all(|&(other, j)| array != other || i == j)
+        })
+    }
+
+    /// The part of `positions` that can still constrain fields `from..`.
+    fn projection(&self, positions: &[(usize, usize)], from: usize) -> Vec<(usize, usize)> {
+        let mut p: Vec<(usize, usize)> = positions
+            .iter()
+            .copied()
+            .filter(|(array, _)| self.relevant[from].contains(array))
+            .collect();
+        p.sort_unstable();
+        p.dedup();
+        p
+    }
+
+    fn satisfy(&mut self, i: usize) -> bool {
+        let Some(field) = self.fields.get(i) else {
+            return true;
+        };
+        let key = (i, self.projection(&self.fixed.clone(), i));
+        if self.failed.contains(&key) {
+            return false;
+        }
+        let candidates = self.candidates[i];
+        if field.matches_absent()
+            && !candidates.iter().any(|leaf| self.fits(&leaf.positions))
+            && self.satisfy(i + 1)
+        {
+            return true;
+        }
+        // Two values whose positions look alike to the later fields lead to the same outcome,
+        // so each such look is tried once.
+        let mut tried: HashSet<Vec<(usize, usize)>> = HashSet::new();
+        for leaf in candidates {
+            if !self.fits(&leaf.positions)
+                || !field
+                    .matchers()
+                    .iter()
+                    .any(|m| value_matches(m, leaf.value))
+                || !tried.insert(self.projection(&leaf.positions, i + 1))
+            {
+                continue;
+            }
+            let mark = self.fixed.len();
+            self.fixed.extend(leaf.positions.iter().copied());
+            let found = self.satisfy(i + 1);
+            self.fixed.truncate(mark);
+            if found {
+                return true;
+            }
+        }
+        self.failed.insert(key);
+        false
+    }
 }
 
 fn branch_matches(branch: &Branch, leaves: &Leaves<'_>) -> bool {
-    let mut chosen: Vec<&[(usize, usize)]> = Vec::new();
-    satisfy(branch.fields(), leaves, &mut chosen)
-}
-
-fn satisfy<'l>(
-    fields: &[FieldCondition],
-    leaves: &'l Leaves<'_>,
-    chosen: &mut Vec<&'l [(usize, usize)]>,
-) -> bool {
-    let Some((field, rest)) = fields.split_first() else {
-        return true;
-    };
-    let candidates = leaves.at(field.path());
-    let fits = |chosen: &[&[(usize, usize)]], leaf: &Leaf<'_>| {
-        chosen.iter().all(|c| consistent(c, &leaf.positions))
-    };
-    if field.matches_absent()
-        && !candidates.iter().any(|leaf| fits(chosen, leaf))
-        && satisfy(rest, leaves, chosen)
-    {
-        return true;
-    }
-    for leaf in candidates {
-        if fits(chosen, leaf)
-            && field
-                .matchers()
-                .iter()
-                .any(|m| value_matches(m, leaf.value))
-        {
-            chosen.push(&leaf.positions);
-            if satisfy(rest, leaves, chosen) {
-                return true;
-            }
-            chosen.pop();
-        }
-    }
-    false
+    Search::new(branch.fields(), leaves).satisfy(0)
 }
 
 /// The comparable value of an event number, if it has one.
@@ -329,6 +384,34 @@ mod tests {
             r#"{"ip": [{"exactly": "2001:db8::1"}]}"#,
             r#"{"ip": "2001:0db8:0:0:0:0:0:1"}"#
         ));
+    }
+
+    #[test]
+    fn many_independent_arrays_do_not_explode() {
+        // Nine arrays of 50 values, then two fields that can never agree on an element: a
+        // naive search would try 50^9 combinations before giving up.
+        let mut event = String::from("{");
+        for k in 1..=9 {
+            event.push_str(&format!("\"x{k}\": [{}],", vec!["1"; 50].join(",")));
+        }
+        let elements: Vec<String> = (0..50)
+            .map(|i| {
+                if i % 2 == 0 {
+                    r#"{"p": 1}"#.to_string()
+                } else {
+                    r#"{"q": 1}"#.to_string()
+                }
+            })
+            .collect();
+        event.push_str(&format!("\"z\": [{}]}}", elements.join(",")));
+        let mut rule = String::from("{");
+        for k in 1..=9 {
+            rule.push_str(&format!("\"x{k}\": [1],"));
+        }
+        rule.push_str(r#""z": {"p": [1], "q": [1]}}"#);
+        let started = std::time::Instant::now();
+        assert!(!check(&rule, &event));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]
