@@ -225,7 +225,7 @@ pub enum JsonErrorKind {
 }
 
 impl JsonError {
-    fn new(kind: JsonErrorKind, input: &[u8], offset: usize) -> JsonError {
+    pub(crate) fn new(kind: JsonErrorKind, input: &[u8], offset: usize) -> JsonError {
         let before = &input[..offset.min(input.len())];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
         let column = offset

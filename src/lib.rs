@@ -55,13 +55,18 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod automaton;
 pub mod cidr;
+pub mod consistency;
+pub mod event;
 pub mod json;
 pub mod number;
 pub mod pattern;
 pub mod reference;
+pub mod ruleset;
 
 pub use pattern::{Pattern, PatternError};
+pub use ruleset::{Ruleset, RulesetError, Snapshot};
 
 /// The README's examples, run as doctests so that they stay true.
 #[cfg(doctest)]

@@ -14,19 +14,19 @@
 //!    is consistent with the array positions fixed by the fields chosen before it. (This is
 //!    AWS's rule; it makes absence relative to the array elements already committed to.)
 //!
-//! The pattern matches when some branch can be satisfied. The search backtracks over the
-//! choices, but a choice matters to the fields after it only through the arrays their values
-//! pass through: choices that look alike there are tried once, and failed states are
-//! remembered, so hostile events with many independent arrays stay cheap.
+//! The pattern matches when some branch can be satisfied; [`consistency::satisfiable`] makes the
+//! choice.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use crate::consistency::{self, FieldOptions};
 
 use crate::cidr::IpAddress;
 use crate::json::Json;
 use crate::number::ComparableNumber;
 use crate::pattern::{
     ends_with_ignore_case, equals_ignore_case, starts_with_ignore_case, AnythingBut, Branch,
-    FieldCondition, Literal, Matcher, Pattern,
+    Literal, Matcher, Pattern,
 };
 
 /// Whether `pattern` matches `event`.
@@ -63,7 +63,7 @@ pub struct Leaf<'e> {
     pub value: &'e Json,
     /// For each array on the way down: which array (numbered in document order) and the
     /// element's position in it.
-    pub positions: Vec<(usize, usize)>,
+    pub positions: Vec<(u32, u32)>,
 }
 
 impl<'e> Leaves<'e> {
@@ -86,8 +86,8 @@ impl<'e> Leaves<'e> {
         &mut self,
         value: &'e Json,
         path: String,
-        positions: &mut Vec<(usize, usize)>,
-        arrays: &mut usize,
+        positions: &mut Vec<(u32, u32)>,
+        arrays: &mut u32,
     ) {
         match value {
             Json::Object(members) => {
@@ -104,7 +104,7 @@ impl<'e> Leaves<'e> {
                 let id = *arrays;
                 *arrays += 1;
                 for (i, item) in items.iter().enumerate() {
-                    positions.push((id, i));
+                    positions.push((id, i as u32));
                     self.collect(item, path.clone(), positions, arrays);
                     positions.pop();
                 }
@@ -117,118 +117,71 @@ impl<'e> Leaves<'e> {
     }
 }
 
-/// The search for one branch: fields in path order, with what has been fixed so far.
-struct Search<'b, 'l, 'e> {
-    fields: &'b [FieldCondition],
-    candidates: Vec<&'l [Leaf<'e>]>,
-    /// `relevant[i]`: the arrays that any value at the paths of fields `i..` passes through.
-    /// A choice matters to the fields after it only through these arrays.
-    relevant: Vec<HashSet<usize>>,
-    /// Array elements fixed by the values chosen so far: (array, position).
-    fixed: Vec<(usize, usize)>,
-    /// States already known to fail: (field, fixed elements that matter from there on).
-    failed: HashSet<(usize, Vec<(usize, usize)>)>,
-}
-
-impl<'b, 'l, 'e> Search<'b, 'l, 'e> {
-    fn new(fields: &'b [FieldCondition], leaves: &'l Leaves<'e>) -> Self {
-        let candidates: Vec<&[Leaf<'e>]> = fields.iter().map(|f| leaves.at(f.path())).collect();
-        let mut relevant = vec![HashSet::new(); fields.len() + 1];
-        for i in (0..fields.len()).rev() {
-            let mut arrays = relevant[i + 1].clone();
-            for leaf in candidates[i] {
-                arrays.extend(leaf.positions.iter().map(|&(array, _)| array));
-            }
-            relevant[i] = arrays;
-        }
-        Search {
-            fields,
-            candidates,
-            relevant,
-            fixed: Vec::new(),
-            failed: HashSet::new(),
-        }
-    }
-
-    /// Whether a value at these positions agrees with the elements fixed so far.
-    fn fits(&self, positions: &[(usize, usize)]) -> bool {
-        positions.iter().all(|&(array, i)| {
-            self.fixed
-                .iter()
-                .all(|&(other, j)| array != other || i == j)
-        })
-    }
-
-    /// The part of `positions` that can still constrain fields `from..`.
-    fn projection(&self, positions: &[(usize, usize)], from: usize) -> Vec<(usize, usize)> {
-        let mut p: Vec<(usize, usize)> = positions
-            .iter()
-            .copied()
-            .filter(|(array, _)| self.relevant[from].contains(array))
-            .collect();
-        p.sort_unstable();
-        p.dedup();
-        p
-    }
-
-    fn satisfy(&mut self, i: usize) -> bool {
-        let Some(field) = self.fields.get(i) else {
-            return true;
-        };
-        let key = (i, self.projection(&self.fixed.clone(), i));
-        if self.failed.contains(&key) {
-            return false;
-        }
-        let candidates = self.candidates[i];
-        if field.matches_absent()
-            && !candidates.iter().any(|leaf| self.fits(&leaf.positions))
-            && self.satisfy(i + 1)
-        {
-            return true;
-        }
-        // Two values whose positions look alike to the later fields lead to the same outcome,
-        // so each such look is tried once.
-        let mut tried: HashSet<Vec<(usize, usize)>> = HashSet::new();
-        for leaf in candidates {
-            if !self.fits(&leaf.positions)
-                || !field
-                    .matchers()
-                    .iter()
-                    .any(|m| value_matches(m, leaf.value))
-                || !tried.insert(self.projection(&leaf.positions, i + 1))
-            {
-                continue;
-            }
-            let mark = self.fixed.len();
-            self.fixed.extend(leaf.positions.iter().copied());
-            let found = self.satisfy(i + 1);
-            self.fixed.truncate(mark);
-            if found {
-                return true;
-            }
-        }
-        self.failed.insert(key);
-        false
-    }
-}
-
 fn branch_matches(branch: &Branch, leaves: &Leaves<'_>) -> bool {
-    Search::new(branch.fields(), leaves).satisfy(0)
+    let fields: Vec<FieldOptions<'_>> = branch
+        .fields()
+        .iter()
+        .map(|field| {
+            let at = leaves.at(field.path());
+            FieldOptions {
+                matching: at
+                    .iter()
+                    .filter(|leaf| {
+                        field
+                            .matchers()
+                            .iter()
+                            .any(|m| value_matches(m, leaf.value))
+                    })
+                    .map(|leaf| leaf.positions.as_slice())
+                    .collect(),
+                accepts_absence: field.matches_absent(),
+                present: at.iter().map(|leaf| leaf.positions.as_slice()).collect(),
+            }
+        })
+        .collect();
+    consistency::satisfiable(&fields)
 }
 
-/// The comparable value of an event number, if it has one.
-fn comparable(value: &Json) -> Option<ComparableNumber> {
-    match value {
-        Json::Number(text) => ComparableNumber::parse(text).ok(),
-        _ => None,
+/// One scalar of an event, borrowed: what a matcher looks at.
+#[derive(Clone, Copy, Debug)]
+pub enum Scalar<'v> {
+    /// A string.
+    Str(&'v str),
+    /// A number's spelling, with its value when it is in the comparable domain.
+    Num(&'v [u8], Option<ComparableNumber>),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+}
+
+impl<'v> Scalar<'v> {
+    /// The scalar of a parsed JSON leaf (`None` for arrays and objects).
+    pub fn of(value: &'v Json) -> Option<Scalar<'v>> {
+        Some(match value {
+            Json::String(s) => Scalar::Str(s),
+            Json::Number(t) => Scalar::Num(t.as_bytes(), ComparableNumber::parse(t).ok()),
+            Json::Bool(b) => Scalar::Bool(*b),
+            Json::Null => Scalar::Null,
+            _ => return None,
+        })
     }
 }
 
 /// Whether one matcher accepts one scalar. Only `anything-but` accepts values of every type;
 /// the string operators need a string and `numeric` a number in the comparable domain.
 pub fn value_matches(matcher: &Matcher, value: &Json) -> bool {
+    Scalar::of(value).is_some_and(|v| scalar_matches(matcher, &v))
+}
+
+/// [`value_matches`] on a borrowed scalar.
+pub fn scalar_matches(matcher: &Matcher, value: &Scalar<'_>) -> bool {
     let string = match value {
-        Json::String(s) => Some(s.as_str()),
+        Scalar::Str(s) => Some(*s),
+        _ => None,
+    };
+    let number = match value {
+        Scalar::Num(_, n) => *n,
         _ => None,
     };
     match matcher {
@@ -255,7 +208,7 @@ pub fn value_matches(matcher: &Matcher, value: &Json) -> bool {
         }),
         Matcher::EqualsIgnoreCase(p) => string.is_some_and(|s| equals_ignore_case(p, s)),
         Matcher::Wildcard(w) => string.is_some_and(|s| w.is_match(s)),
-        Matcher::Numeric(range) => comparable(value).is_some_and(|n| range.contains(n)),
+        Matcher::Numeric(range) => number.is_some_and(|n| range.contains(n)),
         Matcher::Cidr(range) => string
             .and_then(IpAddress::parse)
             .is_some_and(|ip| range.contains(ip)),
@@ -264,26 +217,24 @@ pub fn value_matches(matcher: &Matcher, value: &Json) -> bool {
     }
 }
 
-fn literal_matches(literal: &Literal, value: &Json) -> bool {
+fn literal_matches(literal: &Literal, value: &Scalar<'_>) -> bool {
     match (literal, value) {
-        (Literal::String { ip: Some(ip), .. }, Json::String(s)) => IpAddress::parse(s) == Some(*ip),
-        (Literal::String { value: p, ip: None }, Json::String(s)) => p == s,
-        (Literal::Number { text, value: p }, Json::Number(t)) => {
-            match (p, ComparableNumber::parse(t).ok()) {
-                (Some(p), Some(e)) => *p == e,
-                _ => text == t,
-            }
-        }
-        (Literal::Bool(b), Json::Bool(e)) => b == e,
-        (Literal::Null, Json::Null) => true,
+        (Literal::String { ip: Some(ip), .. }, Scalar::Str(s)) => IpAddress::parse(s) == Some(*ip),
+        (Literal::String { value: p, ip: None }, Scalar::Str(s)) => p == s,
+        (Literal::Number { text, value: p }, Scalar::Num(t, e)) => match (p, e) {
+            (Some(p), Some(e)) => p == e,
+            _ => text.as_bytes() == *t,
+        },
+        (Literal::Bool(b), Scalar::Bool(e)) => b == e,
+        (Literal::Null, Scalar::Null) => true,
         _ => false,
     }
 }
 
-fn excluded_by(excluded: &AnythingBut, value: &Json) -> bool {
-    let Json::String(s) = value else {
-        return match excluded {
-            AnythingBut::Numbers(list) => comparable(value).is_some_and(|n| list.contains(&n)),
+fn excluded_by(excluded: &AnythingBut, value: &Scalar<'_>) -> bool {
+    let Scalar::Str(s) = value else {
+        return match (excluded, value) {
+            (AnythingBut::Numbers(list), Scalar::Num(_, Some(n))) => list.contains(n),
             _ => false,
         };
     };

@@ -101,6 +101,11 @@ impl Wildcard {
         })
     }
 
+    /// The literal pieces between the stars (one more than there are stars).
+    pub fn pieces(&self) -> &[String] {
+        &self.pieces
+    }
+
     /// The pattern as written.
     pub fn as_str(&self) -> &str {
         &self.source

@@ -1,0 +1,423 @@
+//! The value index of one field path: every matcher that any rule puts on the path, compiled
+//! together, so that testing a value costs about the same for one rule as for a hundred
+//! thousand.
+//!
+//! Each kind of matcher has the structure that answers "which matchers accept this value" in
+//! time independent of how many there are:
+//!
+//! | matchers | structure | cost per value |
+//! |---|---|---|
+//! | exact strings, numbers, literals; IP literals | hash maps (numbers keyed by comparable value) | one lookup |
+//! | `prefix`, `suffix` (and their ASCII ignore-case forms) | hash maps of affixes, by length | one lookup per distinct affix length |
+//! | ASCII `equals-ignore-case` | hash map of ASCII-lowercased values | one lookup |
+//! | `wildcard` | one multi-pattern byte automaton (`regex-automata`) | one pass over the value |
+//! | `exists: true` | a list of rules, all hit | none |
+//! | `numeric`, `cidr`, `anything-but`, non-ASCII ignore-case | a list, tested one by one | per matcher |
+//!
+//! ASCII ignore-case matching is exact AWS semantics, not an approximation: a pattern made of
+//! ASCII characters accepts for each character its lower or upper case form only, which is what
+//! comparing ASCII-lowercased bytes does (a non-ASCII byte in the value never equals one of the
+//! pattern's).
+//!
+//! Every entry carries the [`Hit`]s it produces: which branch of which rule, and which field of
+//! the branch, the matcher belongs to. Rules that share a matcher share the entry.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use regex_automata::meta::{Builder, Config, Regex};
+use regex_automata::util::syntax;
+use regex_automata::{Input, MatchKind, PatternSet};
+
+use crate::cidr::IpAddress;
+use crate::number::ComparableNumber;
+use crate::pattern::{Literal, Matcher, Wildcard};
+use crate::reference::{scalar_matches, Scalar};
+
+/// A field of a branch, as the target of a matcher.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Hit {
+    /// The branch.
+    pub branch: u32,
+    /// The field's position in the branch (fields sorted by path).
+    pub slot: u8,
+}
+
+/// Affixes of one kind, by their bytes, with the distinct lengths present.
+#[derive(Clone, Debug, Default)]
+struct Affixes {
+    map: HashMap<Box<[u8]>, Vec<Hit>>,
+    /// Sorted; recomputed on change.
+    lengths: Vec<usize>,
+}
+
+impl Affixes {
+    fn add(&mut self, affix: &[u8], hit: Hit) {
+        self.map.entry(affix.into()).or_default().push(hit);
+        if let Err(at) = self.lengths.binary_search(&affix.len()) {
+            self.lengths.insert(at, affix.len());
+        }
+    }
+
+    fn remove(&mut self, affix: &[u8], hit: Hit) {
+        if remove_hit(&mut self.map, affix, hit) {
+            self.lengths = {
+                let mut l: Vec<usize> = self.map.keys().map(|k| k.len()).collect();
+                l.sort_unstable();
+                l.dedup();
+                l
+            };
+        }
+    }
+
+    fn prefixes_of(&self, value: &[u8], emit: &mut impl FnMut(Hit)) {
+        for &len in &self.lengths {
+            if len > value.len() {
+                break;
+            }
+            if let Some(hits) = self.map.get(&value[..len]) {
+                hits.iter().copied().for_each(&mut *emit);
+            }
+        }
+    }
+
+    fn suffixes_of(&self, value: &[u8], emit: &mut impl FnMut(Hit)) {
+        for &len in &self.lengths {
+            if len > value.len() {
+                break;
+            }
+            if let Some(hits) = self.map.get(&value[value.len() - len..]) {
+                hits.iter().copied().for_each(&mut *emit);
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// Removes one hit from a keyed list; returns whether the key disappeared.
+fn remove_hit<K, Q>(map: &mut HashMap<K, Vec<Hit>>, key: &Q, hit: Hit) -> bool
+where
+    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
+    Q: std::hash::Hash + Eq + ?Sized,
+{
+    let Some(hits) = map.get_mut(key) else {
+        return false;
+    };
+    hits.retain(|h| *h != hit);
+    if hits.is_empty() {
+        map.remove(key);
+        true
+    } else {
+        false
+    }
+}
+
+fn remove_from(list: &mut Vec<Hit>, hit: Hit) {
+    list.retain(|h| *h != hit);
+}
+
+/// The wildcards of a field, and the automaton that runs them all at once.
+#[derive(Clone, Debug, Default)]
+struct Wildcards {
+    patterns: Vec<(Wildcard, Vec<Hit>)>,
+    automaton: Option<Arc<Regex>>,
+}
+
+impl Wildcards {
+    fn rebuild(&mut self) {
+        if self.patterns.is_empty() {
+            self.automaton = None;
+            return;
+        }
+        let sources: Vec<String> = self.patterns.iter().map(|(w, _)| regex_for(w)).collect();
+        let built = Builder::new()
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .configure(Config::new().match_kind(MatchKind::All).utf8_empty(false))
+            .build_many(&sources);
+        // The sources are escaped byte by byte, so they always compile; should the automaton
+        // still fail (a size limit), matching falls back to testing wildcards one by one.
+        self.automaton = built.ok().map(Arc::new);
+    }
+
+    fn matches(&self, value: &str, set: &mut PatternSet, emit: &mut impl FnMut(Hit)) {
+        match &self.automaton {
+            Some(automaton) if set.capacity() >= automaton.pattern_len() => {
+                set.clear();
+                automaton.which_overlapping_matches(&Input::new(value.as_bytes()), set);
+                for id in set.iter() {
+                    self.patterns[id.as_usize()]
+                        .1
+                        .iter()
+                        .copied()
+                        .for_each(&mut *emit);
+                }
+            }
+            _ => {
+                for (w, hits) in &self.patterns {
+                    if w.is_match(value) {
+                        hits.iter().copied().for_each(&mut *emit);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An anchored byte regex equivalent to a wildcard.
+fn regex_for(wildcard: &Wildcard) -> String {
+    let mut out = String::from("^");
+    for (i, piece) in wildcard.pieces().iter().enumerate() {
+        if i > 0 {
+            out.push_str("(?s:.)*");
+        }
+        for &b in piece.as_bytes() {
+            if b.is_ascii_alphanumeric() {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+    }
+    out.push('$');
+    out
+}
+
+/// All the matchers on one field path.
+#[derive(Clone, Debug, Default)]
+pub struct FieldIndex {
+    strings: HashMap<Box<[u8]>, Vec<Hit>>,
+    addresses: HashMap<IpAddress, Vec<Hit>>,
+    numbers: HashMap<ComparableNumber, Vec<Hit>>,
+    number_spellings: HashMap<Box<[u8]>, Vec<Hit>>,
+    trues: Vec<Hit>,
+    falses: Vec<Hit>,
+    nulls: Vec<Hit>,
+    exists: Vec<Hit>,
+    prefixes: Affixes,
+    suffixes: Affixes,
+    folded: HashMap<Box<[u8]>, Vec<Hit>>,
+    folded_prefixes: Affixes,
+    folded_suffixes: Affixes,
+    wildcards: Wildcards,
+    others: Vec<(Matcher, Vec<Hit>)>,
+    wildcards_changed: bool,
+}
+
+fn ascii_lower(text: &str) -> Vec<u8> {
+    text.bytes().map(|b| b.to_ascii_lowercase()).collect()
+}
+
+impl FieldIndex {
+    /// Adds a matcher for `hit`. `exists: false` is not a value matcher and is ignored here.
+    pub fn add(&mut self, matcher: &Matcher, hit: Hit) {
+        match matcher {
+            Matcher::Exact(Literal::String { value, ip: None }) => self
+                .strings
+                .entry(value.as_bytes().into())
+                .or_default()
+                .push(hit),
+            Matcher::Exact(Literal::String { ip: Some(ip), .. }) => {
+                self.addresses.entry(*ip).or_default().push(hit)
+            }
+            Matcher::Exact(Literal::Number { value: Some(n), .. }) => {
+                self.numbers.entry(*n).or_default().push(hit)
+            }
+            Matcher::Exact(Literal::Number { text, value: None }) => self
+                .number_spellings
+                .entry(text.as_bytes().into())
+                .or_default()
+                .push(hit),
+            Matcher::Exact(Literal::Bool(true)) => self.trues.push(hit),
+            Matcher::Exact(Literal::Bool(false)) => self.falses.push(hit),
+            Matcher::Exact(Literal::Null) => self.nulls.push(hit),
+            Matcher::Exists(true) => self.exists.push(hit),
+            Matcher::Exists(false) => {}
+            Matcher::Prefix {
+                value,
+                ignore_case: false,
+            } => self.prefixes.add(value.as_bytes(), hit),
+            Matcher::Suffix {
+                value,
+                ignore_case: false,
+            } => self.suffixes.add(value.as_bytes(), hit),
+            Matcher::Prefix {
+                value,
+                ignore_case: true,
+            } if value.is_ascii() => self.folded_prefixes.add(&ascii_lower(value), hit),
+            Matcher::Suffix {
+                value,
+                ignore_case: true,
+            } if value.is_ascii() => self.folded_suffixes.add(&ascii_lower(value), hit),
+            Matcher::EqualsIgnoreCase(value) if value.is_ascii() => self
+                .folded
+                .entry(ascii_lower(value).into())
+                .or_default()
+                .push(hit),
+            Matcher::Wildcard(w) => {
+                match self.wildcards.patterns.iter_mut().find(|(x, _)| x == w) {
+                    Some((_, hits)) => hits.push(hit),
+                    None => {
+                        self.wildcards.patterns.push((w.clone(), vec![hit]));
+                        self.wildcards_changed = true;
+                    }
+                }
+            }
+            other => match self.others.iter_mut().find(|(m, _)| m == other) {
+                Some((_, hits)) => hits.push(hit),
+                None => self.others.push((other.clone(), vec![hit])),
+            },
+        }
+    }
+
+    /// Removes what [`FieldIndex::add`] added for the same matcher and hit.
+    pub fn remove(&mut self, matcher: &Matcher, hit: Hit) {
+        match matcher {
+            Matcher::Exact(Literal::String { value, ip: None }) => {
+                remove_hit(&mut self.strings, value.as_bytes(), hit);
+            }
+            Matcher::Exact(Literal::String { ip: Some(ip), .. }) => {
+                remove_hit(&mut self.addresses, ip, hit);
+            }
+            Matcher::Exact(Literal::Number { value: Some(n), .. }) => {
+                remove_hit(&mut self.numbers, n, hit);
+            }
+            Matcher::Exact(Literal::Number { text, value: None }) => {
+                remove_hit(&mut self.number_spellings, text.as_bytes(), hit);
+            }
+            Matcher::Exact(Literal::Bool(true)) => remove_from(&mut self.trues, hit),
+            Matcher::Exact(Literal::Bool(false)) => remove_from(&mut self.falses, hit),
+            Matcher::Exact(Literal::Null) => remove_from(&mut self.nulls, hit),
+            Matcher::Exists(true) => remove_from(&mut self.exists, hit),
+            Matcher::Exists(false) => {}
+            Matcher::Prefix {
+                value,
+                ignore_case: false,
+            } => self.prefixes.remove(value.as_bytes(), hit),
+            Matcher::Suffix {
+                value,
+                ignore_case: false,
+            } => self.suffixes.remove(value.as_bytes(), hit),
+            Matcher::Prefix {
+                value,
+                ignore_case: true,
+            } if value.is_ascii() => self.folded_prefixes.remove(&ascii_lower(value), hit),
+            Matcher::Suffix {
+                value,
+                ignore_case: true,
+            } if value.is_ascii() => self.folded_suffixes.remove(&ascii_lower(value), hit),
+            Matcher::EqualsIgnoreCase(value) if value.is_ascii() => {
+                remove_hit(&mut self.folded, ascii_lower(value).as_slice(), hit);
+            }
+            Matcher::Wildcard(w) => {
+                if let Some(at) = self.wildcards.patterns.iter().position(|(x, _)| x == w) {
+                    remove_from(&mut self.wildcards.patterns[at].1, hit);
+                    if self.wildcards.patterns[at].1.is_empty() {
+                        self.wildcards.patterns.remove(at);
+                        self.wildcards_changed = true;
+                    }
+                }
+            }
+            other => {
+                if let Some(at) = self.others.iter().position(|(m, _)| m == other) {
+                    remove_from(&mut self.others[at].1, hit);
+                    if self.others[at].1.is_empty() {
+                        self.others.remove(at);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Brings the wildcard automaton up to date after changes.
+    pub fn finish(&mut self) {
+        if self.wildcards_changed {
+            self.wildcards.rebuild();
+            self.wildcards_changed = false;
+        }
+    }
+
+    /// How many distinct wildcards the field holds (the size of pattern set matching needs).
+    pub fn wildcard_count(&self) -> usize {
+        self.wildcards.patterns.len()
+    }
+
+    /// Whether no matcher is left.
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+            && self.addresses.is_empty()
+            && self.numbers.is_empty()
+            && self.number_spellings.is_empty()
+            && self.trues.is_empty()
+            && self.falses.is_empty()
+            && self.nulls.is_empty()
+            && self.exists.is_empty()
+            && self.prefixes.is_empty()
+            && self.suffixes.is_empty()
+            && self.folded.is_empty()
+            && self.folded_prefixes.is_empty()
+            && self.folded_suffixes.is_empty()
+            && self.wildcards.patterns.is_empty()
+            && self.others.is_empty()
+    }
+
+    /// Reports every matcher that accepts `value`. `folded` and `set` are scratch space.
+    pub fn hits(
+        &self,
+        value: &Scalar<'_>,
+        folded: &mut Vec<u8>,
+        set: &mut PatternSet,
+        emit: &mut impl FnMut(Hit),
+    ) {
+        self.exists.iter().copied().for_each(&mut *emit);
+        match *value {
+            Scalar::Str(s) => {
+                let bytes = s.as_bytes();
+                if let Some(hits) = self.strings.get(bytes) {
+                    hits.iter().copied().for_each(&mut *emit);
+                }
+                if !self.addresses.is_empty() {
+                    if let Some(hits) = IpAddress::parse(s).and_then(|ip| self.addresses.get(&ip)) {
+                        hits.iter().copied().for_each(&mut *emit);
+                    }
+                }
+                self.prefixes.prefixes_of(bytes, emit);
+                self.suffixes.suffixes_of(bytes, emit);
+                if !(self.folded.is_empty()
+                    && self.folded_prefixes.is_empty()
+                    && self.folded_suffixes.is_empty())
+                {
+                    folded.clear();
+                    folded.extend(bytes.iter().map(u8::to_ascii_lowercase));
+                    if let Some(hits) = self.folded.get(folded.as_slice()) {
+                        hits.iter().copied().for_each(&mut *emit);
+                    }
+                    self.folded_prefixes.prefixes_of(folded, emit);
+                    self.folded_suffixes.suffixes_of(folded, emit);
+                }
+                if !self.wildcards.patterns.is_empty() {
+                    self.wildcards.matches(s, set, emit);
+                }
+            }
+            Scalar::Num(spelling, comparable) => {
+                let hits = match comparable {
+                    Some(n) => self.numbers.get(&n),
+                    None => self.number_spellings.get(spelling),
+                };
+                if let Some(hits) = hits {
+                    hits.iter().copied().for_each(&mut *emit);
+                }
+            }
+            Scalar::Bool(true) => self.trues.iter().copied().for_each(&mut *emit),
+            Scalar::Bool(false) => self.falses.iter().copied().for_each(&mut *emit),
+            Scalar::Null => self.nulls.iter().copied().for_each(&mut *emit),
+        }
+        for (matcher, hits) in &self.others {
+            if scalar_matches(matcher, value) {
+                hits.iter().copied().for_each(&mut *emit);
+            }
+        }
+    }
+}

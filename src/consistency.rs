@@ -1,0 +1,243 @@
+//! Array consistency: may one value per field be chosen without mixing array elements?
+//!
+//! Every value of an event carries its *positions*: for each array on the way down to it, the
+//! array (an id unique within the event) and the element it sits in. Values are consistent when
+//! no array appears in both with different elements.
+//!
+//! Two procedures decide whether a branch of a pattern can be satisfied:
+//!
+//! * [`satisfiable`] is exact for every pattern, `exists: false` included: fields in path
+//!   order, with absence judged against the elements already fixed (AWS's rule). It backtracks,
+//!   but a choice matters to later fields only through the arrays their values pass through, so
+//!   choices that look alike there are tried once and failed states are remembered.
+//! * [`covers`] handles the common case — every field needs a value — in time linear in the
+//!   number of candidate values: it folds the tree of array elements bottom-up, keeping for each
+//!   element the maximal sets of fields its subtree can satisfy together (a field set is a bit
+//!   mask). An array offers the sets of any one of its elements; an element offers its own
+//!   values combined with one set from each array inside it.
+
+use std::collections::HashSet;
+
+/// The positions of one value: `(array, element)` pairs, outermost first.
+pub type Positions<'a> = &'a [(u32, u32)];
+
+/// What one field of a branch offers to the search.
+#[derive(Clone, Debug, Default)]
+pub struct FieldOptions<'a> {
+    /// The positions of the values that satisfy the field's matchers.
+    pub matching: Vec<Positions<'a>>,
+    /// Whether the field is also satisfied by absence (`exists: false`).
+    pub accepts_absence: bool,
+    /// The positions of every value at the field's path (consulted for absence).
+    pub present: Vec<Positions<'a>>,
+}
+
+/// Whether one value can be chosen per field, in order, without mixing array elements; a field
+/// accepting absence may instead have no value consistent with the choices before it.
+pub fn satisfiable(fields: &[FieldOptions<'_>]) -> bool {
+    let mut relevant = vec![HashSet::new(); fields.len() + 1];
+    for i in (0..fields.len()).rev() {
+        let mut arrays = relevant[i + 1].clone();
+        for p in fields[i].matching.iter().chain(&fields[i].present) {
+            arrays.extend(p.iter().map(|&(array, _)| array));
+        }
+        relevant[i] = arrays;
+    }
+    let mut search = Search {
+        fields,
+        relevant,
+        fixed: Vec::new(),
+        failed: HashSet::new(),
+    };
+    search.satisfy(0)
+}
+
+struct Search<'f, 'a> {
+    fields: &'f [FieldOptions<'a>],
+    /// `relevant[i]`: the arrays that values of fields `i..` pass through. A choice matters to
+    /// the fields after it only through these.
+    relevant: Vec<HashSet<u32>>,
+    /// Elements fixed by the values chosen so far.
+    fixed: Vec<(u32, u32)>,
+    /// States known to fail: (field, fixed elements that matter from there on).
+    failed: HashSet<(usize, Vec<(u32, u32)>)>,
+}
+
+impl Search<'_, '_> {
+    fn fits(&self, positions: Positions<'_>) -> bool {
+        positions.iter().all(|&(array, i)| {
+            self.fixed
+                .iter()
+                .all(|&(other, j)| array != other || i == j)
+        })
+    }
+
+    fn projection(&self, positions: Positions<'_>, from: usize) -> Vec<(u32, u32)> {
+        let mut p: Vec<(u32, u32)> = positions
+            .iter()
+            .copied()
+            .filter(|(array, _)| self.relevant[from].contains(array))
+            .collect();
+        p.sort_unstable();
+        p.dedup();
+        p
+    }
+
+    fn satisfy(&mut self, i: usize) -> bool {
+        let Some(field) = self.fields.get(i) else {
+            return true;
+        };
+        let key = (i, self.projection(&self.fixed, i));
+        if self.failed.contains(&key) {
+            return false;
+        }
+        if field.accepts_absence
+            && !field.present.iter().any(|p| self.fits(p))
+            && self.satisfy(i + 1)
+        {
+            return true;
+        }
+        // Values that look alike to the later fields lead to the same outcome: try each once.
+        let mut tried: HashSet<Vec<(u32, u32)>> = HashSet::new();
+        for &positions in &field.matching {
+            if !self.fits(positions) || !tried.insert(self.projection(positions, i + 1)) {
+                continue;
+            }
+            let mark = self.fixed.len();
+            self.fixed.extend_from_slice(positions);
+            let found = self.satisfy(i + 1);
+            self.fixed.truncate(mark);
+            if found {
+                return true;
+            }
+        }
+        self.failed.insert(key);
+        false
+    }
+}
+
+/// Whether the candidate values, each satisfying the fields in its bit mask, cover `all`
+/// without mixing array elements. Sorts `hits` by position.
+pub fn covers(hits: &mut [(u64, Positions<'_>)], all: u64) -> bool {
+    hits.sort_unstable_by(|a, b| a.1.cmp(b.1));
+    let mut family = Vec::new();
+    element_family(hits, 0, &mut family);
+    family.iter().any(|&set| set & all == all)
+}
+
+/// Adds `set` to an antichain of maximal sets.
+fn insert_maximal(family: &mut Vec<u64>, set: u64) {
+    if family.iter().any(|&f| f & set == set) {
+        return;
+    }
+    family.retain(|&f| f & set != f);
+    family.push(set);
+}
+
+/// The maximal field sets satisfiable within one element, given the values under it (sorted by
+/// position, all sharing their first `depth` positions).
+fn element_family(hits: &[(u64, Positions<'_>)], depth: usize, out: &mut Vec<u64>) {
+    let mut i = 0;
+    let mut direct = 0u64;
+    // A prefix sorts before its extensions: values directly in this element come first.
+    while i < hits.len() && hits[i].1.len() == depth {
+        direct |= hits[i].0;
+        i += 1;
+    }
+    let mut family = vec![direct];
+    while i < hits.len() {
+        let array = hits[i].1[depth].0;
+        let end = i + hits[i..].partition_point(|h| h.1[depth].0 == array);
+        // An array offers what any one of its elements offers.
+        let mut offered = Vec::new();
+        let mut k = i;
+        while k < end {
+            let element = hits[k].1[depth].1;
+            let stop = k + hits[k..end].partition_point(|h| h.1[depth].1 == element);
+            let mut inner = Vec::new();
+            element_family(&hits[k..stop], depth + 1, &mut inner);
+            for set in inner {
+                insert_maximal(&mut offered, set);
+            }
+            k = stop;
+        }
+        let mut combined = Vec::new();
+        for &a in &family {
+            for &b in &offered {
+                insert_maximal(&mut combined, a | b);
+            }
+        }
+        family = combined;
+        i = end;
+    }
+    *out = family;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn covers_respects_elements() {
+        // Fields a (bit 1) and b (bit 2) in one array of two elements.
+        let e0: &[(u32, u32)] = &[(0, 0)];
+        let e1: &[(u32, u32)] = &[(0, 1)];
+        assert!(!covers(&mut [(1, e0), (2, e1)], 3));
+        assert!(covers(&mut [(1, e0), (2, e1), (2, e0)], 3));
+        // A value outside any array combines with any element.
+        assert!(covers(&mut [(1, e0), (2, &[])], 3));
+        // Independent arrays combine freely.
+        let f0: &[(u32, u32)] = &[(1, 5)];
+        assert!(covers(&mut [(1, e0), (2, f0)], 3));
+        // Nested: outer element 0 holds inner array 2 with elements 0 and 1.
+        let n00: &[(u32, u32)] = &[(0, 0), (2, 0)];
+        let n01: &[(u32, u32)] = &[(0, 0), (2, 1)];
+        assert!(!covers(&mut [(1, n00), (2, n01)], 3));
+        assert!(covers(&mut [(1, n00), (2, n00)], 3));
+    }
+
+    #[test]
+    fn covers_is_linear_in_practice() {
+        // Half the elements have only a, half only b: no match, and no quadratic pairing.
+        let positions: Vec<[(u32, u32); 1]> = (0..200_000).map(|i| [(0, i)]).collect();
+        let mut hits: Vec<(u64, Positions<'_>)> = positions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (if i % 2 == 0 { 1 } else { 2 }, &p[..]))
+            .collect();
+        let started = std::time::Instant::now();
+        assert!(!covers(&mut hits, 3));
+        assert!(started.elapsed().as_secs() < 2);
+    }
+
+    #[test]
+    fn absence_is_judged_against_fixed_elements() {
+        let e0: &[(u32, u32)] = &[(0, 0)];
+        let e1: &[(u32, u32)] = &[(0, 1)];
+        // Field 0 needs a value (in element 1); field 1 accepts absence, present in element 0.
+        let fields = [
+            FieldOptions {
+                matching: vec![e1],
+                ..Default::default()
+            },
+            FieldOptions {
+                matching: vec![],
+                accepts_absence: true,
+                present: vec![e0],
+            },
+        ];
+        assert!(satisfiable(&fields));
+        let fields = [
+            FieldOptions {
+                matching: vec![],
+                accepts_absence: true,
+                present: vec![e0],
+            },
+            FieldOptions {
+                matching: vec![e1],
+                ..Default::default()
+            },
+        ];
+        assert!(!satisfiable(&fields));
+    }
+}
