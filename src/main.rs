@@ -4,11 +4,13 @@
 //! (a pattern AWS would reject, an event that is not a JSON object, a file that cannot be read,
 //! or a usage error).
 
+use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use evmatch::json::Json;
-use evmatch::{reference, Pattern};
+use evmatch::ruleset::Scratch;
+use evmatch::{reference, Pattern, Ruleset};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +40,25 @@ enum Command {
         #[arg(long, value_name = "EVENT")]
         event: String,
     },
+    /// Match newline-delimited JSON events against a file of named rules.
+    ///
+    /// For each event line, prints one line: a JSON array of the names of the matching rules,
+    /// sorted. A malformed event line prints `line N: reason` on stderr instead, and matching
+    /// goes on with the next line. Blank lines are skipped.
+    #[command(
+        after_help = "Example:\n  evmatch match --rules corpus/destinations/rules.json corpus/destinations/records.ndjson"
+    )]
+    Match {
+        /// A JSON object mapping each rule name to its event pattern.
+        #[arg(long, value_name = "RULES")]
+        rules: String,
+        /// Newline-delimited JSON events; standard input when absent.
+        #[arg(value_name = "EVENTS")]
+        events: Option<String>,
+        /// Threads to match on (default: all cores). Output order follows input order.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+    },
 }
 
 /// A failure to report on stderr, with exit code 2.
@@ -50,6 +71,11 @@ fn main() -> ExitCode {
             event_pattern,
             event,
         } => test_event_pattern(&event_pattern, &event),
+        Command::Match {
+            rules,
+            events,
+            threads,
+        } => match_events(&rules, events.as_deref(), threads),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -86,6 +112,128 @@ fn test_event_pattern(pattern_arg: &str, event_arg: &str) -> Result<(), Failure>
     let result = reference::matches(&pattern, &event);
     println!("{{\"Result\": {result}}}");
     Ok(())
+}
+
+/// Loads a rules file: a JSON object of rule name → pattern.
+fn load_rules(path: &str) -> Result<Ruleset<String>, Failure> {
+    let text = std::fs::read(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))?;
+    let json = Json::parse(&text).map_err(|e| Failure(format!("{path}: not valid JSON: {e}")))?;
+    let Json::Object(members) = json else {
+        return Err(Failure(format!(
+            "{path}: rules must be a JSON object of rule name to pattern"
+        )));
+    };
+    let mut patterns = Vec::with_capacity(members.len());
+    for (name, pattern) in &members {
+        let parsed = Pattern::parse(&pattern.to_string())
+            .map_err(|e| Failure(format!("{path}: rule {name:?}: {e}")))?;
+        patterns.push((name.clone(), parsed));
+    }
+    let rules = Ruleset::new();
+    rules
+        .add_many(patterns.iter().map(|(n, p)| (n.clone(), p)))
+        .map_err(|e| Failure(format!("{path}: {e}")))?;
+    Ok(rules)
+}
+
+/// How many event lines are matched together before their results are written.
+const BATCH: usize = 4096;
+
+fn match_events(rules: &str, events: Option<&str>, threads: Option<usize>) -> Result<(), Failure> {
+    let rules = load_rules(rules)?;
+    let threads = threads
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1)
+        .max(1);
+    let input: Box<dyn BufRead> = match events {
+        Some(path) => Box::new(std::io::BufReader::new(
+            std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))?,
+        )),
+        None => Box::new(std::io::stdin().lock()),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut lines = input.split(b'\n');
+    let mut number = 0usize;
+    let snapshot = rules.snapshot();
+    loop {
+        let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH);
+        for line in lines.by_ref() {
+            let line = line.map_err(|e| Failure(format!("cannot read events: {e}")))?;
+            number += 1;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            batch.push((number, line));
+            if batch.len() == BATCH {
+                break;
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        let results = match_batch(&snapshot, &batch, threads);
+        for result in results {
+            match result {
+                Ok(line) => out.write_all(line.as_bytes()),
+                Err(message) => {
+                    out.flush().ok();
+                    eprintln!("{message}");
+                    Ok(())
+                }
+            }
+            .map_err(|e| Failure(format!("cannot write: {e}")))?;
+        }
+    }
+    out.flush()
+        .map_err(|e| Failure(format!("cannot write: {e}")))
+}
+
+/// Matches a batch of event lines on `threads` threads; results come back in input order.
+fn match_batch(
+    snapshot: &evmatch::Snapshot<String>,
+    batch: &[(usize, Vec<u8>)],
+    threads: usize,
+) -> Vec<Result<String, String>> {
+    let one = |chunk: &[(usize, Vec<u8>)]| -> Vec<Result<String, String>> {
+        let mut scratch = Scratch::new();
+        let mut names = Vec::new();
+        chunk
+            .iter()
+            .map(|(number, line)| {
+                names.clear();
+                match snapshot.matches_into(line, &mut scratch, &mut names) {
+                    Ok(()) => {
+                        names.sort_unstable();
+                        let mut text = String::from("[");
+                        for (i, name) in names.iter().enumerate() {
+                            if i > 0 {
+                                text.push(',');
+                            }
+                            evmatch::json::write_string(&mut text, name).ok();
+                        }
+                        text.push_str("]\n");
+                        Ok(text)
+                    }
+                    Err(e) => Err(format!("line {number}: {e}")),
+                }
+            })
+            .collect()
+    };
+    if threads == 1 || batch.len() < 64 {
+        return one(batch);
+    }
+    let size = batch.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = batch
+            .chunks(size)
+            .map(|c| scope.spawn(move || one(c)))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 fn article(noun: &str) -> &'static str {

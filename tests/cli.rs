@@ -123,3 +123,93 @@ fn usage_errors_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--event-pattern"));
 }
+
+fn evmatch(args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_evmatch"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run evmatch");
+    // Feed stdin from another thread: with large inputs the child fills its
+    // stdout pipe before it has read all of stdin, and a single-threaded
+    // writer would deadlock against it. A child that exits before reading
+    // (an invalid rule file) closes the pipe, so write errors are ignored.
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    let feeder = std::thread::spawn(move || pipe.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    let _ = feeder.join().unwrap();
+    out
+}
+
+#[test]
+fn match_prints_sorted_names_per_event() {
+    let o = evmatch(
+        &[
+            "match",
+            "--rules",
+            "corpus/destinations/rules.json",
+            "corpus/destinations/records.ndjson",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "[\"big-orders\",\"on-success\",\"orders-accepted\"]\n[\"on-failure\",\"retried-unhandled\"]\n"
+    );
+}
+
+#[test]
+fn match_reads_stdin_and_goes_on_after_a_bad_line() {
+    let input = b"{\"source\": \"lambda\", \"detail-type\": \"x - Failure\", \"detail\": {\"requestContext\": {\"condition\": \"EventAgeExceeded\"}}}\n{\"broken\": \n\n[1]\n{}\n";
+    let o = evmatch(
+        &["match", "--rules", "corpus/destinations/rules.json"],
+        input,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "[\"on-failure\"]\n[]\n");
+    assert_eq!(
+        stderr(&o),
+        "line 2: event is not valid JSON: unexpected end of input at line 1 column 12\nline 4: event is not a JSON object\n"
+    );
+}
+
+#[test]
+fn match_output_does_not_depend_on_threads() {
+    let records = std::fs::read_to_string("corpus/destinations/records.ndjson").unwrap();
+    let input = records.repeat(3000);
+    let rules = ["match", "--rules", "corpus/destinations/rules.json"];
+    let one = evmatch(
+        &[&rules[..], &["--threads", "1"]].concat(),
+        input.as_bytes(),
+    );
+    let two = evmatch(
+        &[&rules[..], &["--threads", "2"]].concat(),
+        input.as_bytes(),
+    );
+    assert_eq!(one.status.code(), Some(0));
+    assert_eq!(stdout(&one).lines().count(), 6000);
+    assert_eq!(stdout(&one), stdout(&two));
+}
+
+#[test]
+fn match_rejects_an_invalid_rule_by_name() {
+    let dir = std::env::temp_dir().join(format!("evmatch-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rules.json");
+    std::fs::write(&path, r#"{"good": {"a": [1]}, "bad": {"a": []}}"#).unwrap();
+    let o = evmatch(&["match", "--rules", path.to_str().unwrap()], b"{}\n");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        format!(
+            "{}: rule \"bad\": Event pattern is not valid. Reason: Empty arrays are not allowed",
+            path.display()
+        )
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
