@@ -12,7 +12,8 @@
 //! | ASCII `equals-ignore-case` | hash map of ASCII-lowercased values | one lookup |
 //! | `wildcard` | one multi-pattern byte automaton (`regex-automata`) | one pass over the value |
 //! | `exists: true` | a list of rules, all hit | none |
-//! | `numeric`, `cidr`, `anything-but`, non-ASCII ignore-case | a list, tested one by one | per matcher |
+//! | `numeric`, `cidr` | ranges sorted by low end under a segment tree of high ends | `O(log n)` plus one step per range found |
+//! | `anything-but`, non-ASCII ignore-case | a list, tested one by one | per matcher |
 //!
 //! ASCII ignore-case matching is exact AWS semantics, not an approximation: a pattern made of
 //! ASCII characters accepts for each character its lower or upper case form only, which is what
@@ -31,7 +32,9 @@ use regex_automata::{Input, MatchKind, PatternSet};
 
 use crate::cidr::IpAddress;
 use crate::number::ComparableNumber;
-use crate::pattern::{Literal, Matcher, Wildcard};
+use std::ops::Bound;
+
+use crate::pattern::{Literal, Matcher, NumericRange, Wildcard};
 use crate::reference::{scalar_matches, Scalar};
 
 /// A field of a branch, as the target of a matcher.
@@ -119,6 +122,119 @@ fn remove_from(list: &mut Vec<Hit>, hit: Hit) {
     list.retain(|h| *h != hit);
 }
 
+/// Closed ranges `[low, high]` with their hits, and the structure that finds every range
+/// holding a point in `O(log n)` plus the number found: the ranges sorted by their low end,
+/// under a segment tree of their high ends. A point lies in a range exactly when the range
+/// starts at or before it (a prefix of the sorted ranges) and ends at or after it (subtrees
+/// whose greatest high end is below the point are skipped whole).
+#[derive(Clone, Debug)]
+struct Ranges<K> {
+    entries: HashMap<(K, K), Vec<Hit>>,
+    /// Built by `rebuild`: the distinct ranges, sorted.
+    sorted: Vec<(K, K)>,
+    /// Segment tree over `sorted`: node `i` holds the greatest high end under it.
+    greatest: Vec<K>,
+    changed: bool,
+}
+
+impl<K> Default for Ranges<K> {
+    fn default() -> Self {
+        Ranges {
+            entries: HashMap::new(),
+            sorted: Vec::new(),
+            greatest: Vec::new(),
+            changed: false,
+        }
+    }
+}
+
+impl<K: Copy + Ord + std::hash::Hash> Ranges<K> {
+    fn add(&mut self, low: K, high: K, hit: Hit) {
+        let hits = self.entries.entry((low, high)).or_default();
+        self.changed |= hits.is_empty();
+        hits.push(hit);
+    }
+
+    fn remove(&mut self, low: K, high: K, hit: Hit) {
+        self.changed |= remove_hit(&mut self.entries, &(low, high), hit);
+    }
+
+    fn rebuild(&mut self) {
+        if !std::mem::take(&mut self.changed) {
+            return;
+        }
+        self.sorted = self.entries.keys().copied().collect();
+        self.sorted.sort_unstable();
+        self.greatest.clear();
+        if let Some(&(_, high)) = self.sorted.first() {
+            self.greatest.resize(4 * self.sorted.len(), high);
+            self.build(0, 0, self.sorted.len());
+        }
+    }
+
+    fn build(&mut self, node: usize, from: usize, to: usize) -> K {
+        let greatest = if to - from == 1 {
+            self.sorted[from].1
+        } else {
+            let mid = (from + to) / 2;
+            let left = self.build(2 * node + 1, from, mid);
+            left.max(self.build(2 * node + 2, mid, to))
+        };
+        self.greatest[node] = greatest;
+        greatest
+    }
+
+    fn containing(&self, point: K, emit: &mut impl FnMut(Hit)) {
+        let starts = self.sorted.partition_point(|&(low, _)| low <= point);
+        if starts > 0 {
+            self.stab(0, 0, self.sorted.len(), starts, point, emit);
+        }
+    }
+
+    fn stab(
+        &self,
+        node: usize,
+        from: usize,
+        to: usize,
+        starts: usize,
+        point: K,
+        emit: &mut impl FnMut(Hit),
+    ) {
+        if from >= starts || self.greatest[node] < point {
+            return;
+        }
+        if to - from == 1 {
+            if let Some(hits) = self.entries.get(&self.sorted[from]) {
+                hits.iter().copied().for_each(&mut *emit);
+            }
+            return;
+        }
+        let mid = (from + to) / 2;
+        self.stab(2 * node + 1, from, mid, starts, point, emit);
+        self.stab(2 * node + 2, mid, to, starts, point, emit);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// A numeric range as closed bounds in millionths (the comparable domain is discrete, so an
+/// excluded bound is the included one next to it).
+fn closed(range: &NumericRange) -> (i64, i64) {
+    let low = match range.lower {
+        Bound::Included(b) => b.millionths(),
+        Bound::Excluded(b) => b.millionths().saturating_add(1),
+        Bound::Unbounded => i64::MIN,
+    };
+    let high = match range.upper {
+        Bound::Included(b) => b.millionths(),
+        Bound::Excluded(b) => b.millionths().saturating_sub(1),
+        Bound::Unbounded => i64::MAX,
+    };
+    (low, high)
+}
+
 /// The wildcards of a field, and the automaton that runs them all at once.
 #[derive(Clone, Debug, Default)]
 struct Wildcards {
@@ -202,6 +318,8 @@ pub struct FieldIndex {
     folded_prefixes: Affixes,
     folded_suffixes: Affixes,
     wildcards: Wildcards,
+    numeric: Ranges<i64>,
+    cidr: Ranges<IpAddress>,
     others: Vec<(Matcher, Vec<Hit>)>,
     wildcards_changed: bool,
 }
@@ -265,6 +383,11 @@ impl FieldIndex {
                     }
                 }
             }
+            Matcher::Numeric(range) => {
+                let (low, high) = closed(range);
+                self.numeric.add(low, high, hit)
+            }
+            Matcher::Cidr(range) => self.cidr.add(range.low(), range.high(), hit),
             other => match self.others.iter_mut().find(|(m, _)| m == other) {
                 Some((_, hits)) => hits.push(hit),
                 None => self.others.push((other.clone(), vec![hit])),
@@ -320,6 +443,11 @@ impl FieldIndex {
                     }
                 }
             }
+            Matcher::Numeric(range) => {
+                let (low, high) = closed(range);
+                self.numeric.remove(low, high, hit)
+            }
+            Matcher::Cidr(range) => self.cidr.remove(range.low(), range.high(), hit),
             other => {
                 if let Some(at) = self.others.iter().position(|(m, _)| m == other) {
                     remove_from(&mut self.others[at].1, hit);
@@ -331,8 +459,42 @@ impl FieldIndex {
         }
     }
 
-    /// Brings the wildcard automaton up to date after changes.
+    /// How many hits already share `matcher`'s entry: the branches a value that `matcher`
+    /// accepts would make candidates of, as far as one lookup can tell.
+    pub fn load(&self, matcher: &Matcher) -> usize {
+        let len = |hits: Option<&Vec<Hit>>| hits.map_or(0, Vec::len);
+        match matcher {
+            Matcher::Exact(Literal::String { value, ip: None }) => {
+                len(self.strings.get(value.as_bytes()))
+            }
+            Matcher::Exact(Literal::String { ip: Some(ip), .. }) => len(self.addresses.get(ip)),
+            Matcher::Exact(Literal::Number { value: Some(n), .. }) => len(self.numbers.get(n)),
+            Matcher::Exact(Literal::Number { text, value: None }) => {
+                len(self.number_spellings.get(text.as_bytes()))
+            }
+            Matcher::Exact(Literal::Bool(true)) => self.trues.len(),
+            Matcher::Exact(Literal::Bool(false)) => self.falses.len(),
+            Matcher::Exact(Literal::Null) => self.nulls.len(),
+            Matcher::Exists(_) => self.exists.len(),
+            Matcher::Prefix {
+                value,
+                ignore_case: false,
+            } => len(self.prefixes.map.get(value.as_bytes())),
+            Matcher::Suffix {
+                value,
+                ignore_case: false,
+            } => len(self.suffixes.map.get(value.as_bytes())),
+            Matcher::EqualsIgnoreCase(value) if value.is_ascii() => {
+                len(self.folded.get(ascii_lower(value).as_slice()))
+            }
+            _ => 0,
+        }
+    }
+
+    /// Brings the wildcard automaton and the range trees up to date after changes.
     pub fn finish(&mut self) {
+        self.numeric.rebuild();
+        self.cidr.rebuild();
         if self.wildcards_changed {
             self.wildcards.rebuild();
             self.wildcards_changed = false;
@@ -360,6 +522,8 @@ impl FieldIndex {
             && self.folded_prefixes.is_empty()
             && self.folded_suffixes.is_empty()
             && self.wildcards.patterns.is_empty()
+            && self.numeric.is_empty()
+            && self.cidr.is_empty()
             && self.others.is_empty()
     }
 
@@ -378,9 +542,12 @@ impl FieldIndex {
                 if let Some(hits) = self.strings.get(bytes) {
                     hits.iter().copied().for_each(&mut *emit);
                 }
-                if !self.addresses.is_empty() {
-                    if let Some(hits) = IpAddress::parse(s).and_then(|ip| self.addresses.get(&ip)) {
-                        hits.iter().copied().for_each(&mut *emit);
+                if !(self.addresses.is_empty() && self.cidr.is_empty()) {
+                    if let Some(ip) = IpAddress::parse(s) {
+                        if let Some(hits) = self.addresses.get(&ip) {
+                            hits.iter().copied().for_each(&mut *emit);
+                        }
+                        self.cidr.containing(ip, emit);
                     }
                 }
                 self.prefixes.prefixes_of(bytes, emit);
@@ -409,6 +576,9 @@ impl FieldIndex {
                 if let Some(hits) = hits {
                     hits.iter().copied().for_each(&mut *emit);
                 }
+                if let Some(n) = comparable {
+                    self.numeric.containing(n.millionths(), emit);
+                }
             }
             Scalar::Bool(true) => self.trues.iter().copied().for_each(&mut *emit),
             Scalar::Bool(false) => self.falses.iter().copied().for_each(&mut *emit),
@@ -419,5 +589,62 @@ impl FieldIndex {
                 hits.iter().copied().for_each(&mut *emit);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_find_exactly_the_ranges_holding_a_point() {
+        // Deterministic pseudo-random ranges, some nested, some equal, some empty.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % 200) as i64
+        };
+        let mut ranges = Ranges::default();
+        let mut plain = Vec::new();
+        for branch in 0..300u32 {
+            let (a, b) = (next(), next());
+            let hit = Hit { branch, slot: 0 };
+            ranges.add(a, b, hit);
+            plain.push((a, b, hit));
+        }
+        for (a, b, hit) in plain.iter().filter(|(_, _, h)| h.branch % 3 == 0) {
+            ranges.remove(*a, *b, *hit);
+        }
+        plain.retain(|(_, _, h)| h.branch % 3 != 0);
+        ranges.rebuild();
+        for point in -1..=201 {
+            let mut found = Vec::new();
+            ranges.containing(point, &mut |h| found.push(h));
+            found.sort();
+            let mut expected: Vec<Hit> = plain
+                .iter()
+                .filter(|(a, b, _)| *a <= point && point <= *b)
+                .map(|(_, _, h)| *h)
+                .collect();
+            expected.sort();
+            assert_eq!(found, expected, "at {point}");
+        }
+    }
+
+    #[test]
+    fn excluded_bounds_close_on_the_next_millionth() {
+        let n = |s: &str| ComparableNumber::parse(s).unwrap();
+        let range = NumericRange {
+            lower: Bound::Excluded(n("1")),
+            upper: Bound::Excluded(n("2")),
+        };
+        assert_eq!(closed(&range), (1_000_001, 1_999_999));
+        let open = NumericRange {
+            lower: Bound::Unbounded,
+            upper: Bound::Included(n("-0.5")),
+        };
+        assert_eq!(closed(&open), (i64::MIN, -500_000));
     }
 }

@@ -43,8 +43,15 @@ pub fn satisfiable(fields: &[FieldOptions<'_>]) -> bool {
         }
         relevant[i] = arrays;
     }
+    // Sorted by position, the values of one element form a run and the values under one
+    // array a run of runs: the values that fit the elements fixed so far are found by
+    // descending into the fixed element of each array rather than by testing every value.
+    let matching = fields.iter().map(|f| sorted(&f.matching)).collect();
+    let present = fields.iter().map(|f| sorted(&f.present)).collect();
     let mut search = Search {
         fields,
+        matching,
+        present,
         relevant,
         fixed: Vec::new(),
         failed: HashSet::new(),
@@ -52,8 +59,19 @@ pub fn satisfiable(fields: &[FieldOptions<'_>]) -> bool {
     search.satisfy(0)
 }
 
+fn sorted<'a>(values: &[Positions<'a>]) -> Vec<Positions<'a>> {
+    let mut values = values.to_vec();
+    values.sort_unstable();
+    values.dedup();
+    values
+}
+
 struct Search<'f, 'a> {
     fields: &'f [FieldOptions<'a>],
+    /// Each field's matching values, sorted by position.
+    matching: Vec<Vec<Positions<'a>>>,
+    /// Each field's present values, sorted by position.
+    present: Vec<Vec<Positions<'a>>>,
     /// `relevant[i]`: the arrays that values of fields `i..` pass through. A choice matters to
     /// the fields after it only through these.
     relevant: Vec<HashSet<u32>>,
@@ -63,15 +81,48 @@ struct Search<'f, 'a> {
     failed: HashSet<(usize, Vec<(u32, u32)>)>,
 }
 
-impl Search<'_, '_> {
-    fn fits(&self, positions: Positions<'_>) -> bool {
-        positions.iter().all(|&(array, i)| {
-            self.fixed
-                .iter()
-                .all(|&(other, j)| array != other || i == j)
-        })
+/// Calls `visit` with every value of `values` (sorted, all sharing their first `depth`
+/// positions) that fits the `fixed` elements, until it returns `true`; returns whether it did.
+fn any_fitting<'a>(
+    values: &[Positions<'a>],
+    depth: usize,
+    fixed: &[(u32, u32)],
+    visit: &mut dyn FnMut(Positions<'a>) -> bool,
+) -> bool {
+    let mut i = 0;
+    while i < values.len() && values[i].len() == depth {
+        if visit(values[i]) {
+            return true;
+        }
+        i += 1;
     }
+    while i < values.len() {
+        let array = values[i][depth].0;
+        let end = i + values[i..].partition_point(|v| v[depth].0 == array);
+        let under = &values[i..end];
+        if let Some(&(_, element)) = fixed.iter().find(|&&(a, _)| a == array) {
+            let lo = under.partition_point(|v| v[depth].1 < element);
+            let hi = lo + under[lo..].partition_point(|v| v[depth].1 == element);
+            if any_fitting(&under[lo..hi], depth + 1, fixed, visit) {
+                return true;
+            }
+        } else {
+            let mut k = 0;
+            while k < under.len() {
+                let element = under[k][depth].1;
+                let stop = k + under[k..].partition_point(|v| v[depth].1 == element);
+                if any_fitting(&under[k..stop], depth + 1, fixed, visit) {
+                    return true;
+                }
+                k = stop;
+            }
+        }
+        i = end;
+    }
+    false
+}
 
+impl Search<'_, '_> {
     fn projection(&self, positions: Positions<'_>, from: usize) -> Vec<(u32, u32)> {
         let mut p: Vec<(u32, u32)> = positions
             .iter()
@@ -92,15 +143,23 @@ impl Search<'_, '_> {
             return false;
         }
         if field.accepts_absence
-            && !field.present.iter().any(|p| self.fits(p))
+            && !any_fitting(&self.present[i], 0, &self.fixed, &mut |_| true)
             && self.satisfy(i + 1)
         {
             return true;
         }
+        // The values that fit, collected first because the search below changes `fixed`.
+        let mut fitting = Vec::new();
+        let values = std::mem::take(&mut self.matching[i]);
+        any_fitting(&values, 0, &self.fixed, &mut |p| {
+            fitting.push(p);
+            false
+        });
+        self.matching[i] = values;
         // Values that look alike to the later fields lead to the same outcome: try each once.
         let mut tried: HashSet<Vec<(u32, u32)>> = HashSet::new();
-        for &positions in &field.matching {
-            if !self.fits(positions) || !tried.insert(self.projection(positions, i + 1)) {
+        for positions in fitting {
+            if !tried.insert(self.projection(positions, i + 1)) {
                 continue;
             }
             let mark = self.fixed.len();

@@ -35,7 +35,21 @@
 //!
 //! [`reference`] evaluates a pattern against an event in the plainest possible way: flatten the
 //! event into leaves, then search for an array-consistent choice of one leaf per field. It is
-//! the oracle against which faster engines are tested.
+//! the oracle against which the compiled engine is tested.
+//!
+//! [`Ruleset`] is the compiled engine for many rules at once:
+//!
+//! ```text
+//! event bytes → [event::scan, steered by a trie of the paths rules name] → (path, value, positions)
+//!             → [automaton::FieldIndex of the path: maps, affixes, wildcard DFA, range trees] → candidate branches
+//!             → [verify each field, consistency fold over array elements] → rule names
+//! ```
+//!
+//! The scan reads the event's bytes once, skips what no rule names without parsing it, and
+//! borrows strings from the input; the per-path indexes cost the same for one rule as for a
+//! hundred thousand; updates publish an immutable [`Snapshot`] that readers pick up atomically.
+//! [`consistency`] holds the array-consistency procedures both matchers share, and [`corpus`]
+//! the deterministic event generators that tests and benchmarks use.
 //!
 //! # Semantics in brief
 //!
@@ -58,6 +72,7 @@
 pub mod automaton;
 pub mod cidr;
 pub mod consistency;
+pub mod corpus;
 pub mod event;
 pub mod json;
 pub mod number;

@@ -59,6 +59,28 @@ enum Command {
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
     },
+    /// Write a generated corpus as newline-delimited JSON on stdout (same seed, same bytes).
+    #[command(
+        after_help = "Example:\n  evmatch corpus citylots --count 50000 --seed 1 > citylots.ndjson"
+    )]
+    Corpus {
+        /// What to write: `citylots` (GeoJSON features shaped like San Francisco's CityLots) or
+        /// `destinations` (AWS Lambda Destinations execution records in their EventBridge envelope).
+        #[arg(value_enum)]
+        kind: CorpusKind,
+        /// How many events.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// The seed of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CorpusKind {
+    Citylots,
+    Destinations,
 }
 
 /// A failure to report on stderr, with exit code 2.
@@ -76,6 +98,7 @@ fn main() -> ExitCode {
             events,
             threads,
         } => match_events(&rules, events.as_deref(), threads),
+        Command::Corpus { kind, count, seed } => write_corpus(kind, count, seed),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -234,6 +257,21 @@ fn match_batch(
             .flat_map(|w| w.join().unwrap_or_default())
             .collect()
     })
+}
+
+fn write_corpus(kind: CorpusKind, count: usize, seed: u64) -> Result<(), Failure> {
+    let mut rng = evmatch::corpus::Rng::new(seed);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for _ in 0..count {
+        let event = match kind {
+            CorpusKind::Citylots => evmatch::corpus::citylot(&mut rng),
+            CorpusKind::Destinations => evmatch::corpus::destination_record(&mut rng),
+        };
+        writeln!(out, "{event}").map_err(|e| Failure(format!("cannot write: {e}")))?;
+    }
+    out.flush()
+        .map_err(|e| Failure(format!("cannot write: {e}")))
 }
 
 fn article(noun: &str) -> &'static str {

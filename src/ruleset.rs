@@ -36,8 +36,8 @@ use crate::consistency::{self, FieldOptions};
 use crate::event::{self, EventError, FieldTrie, PathId, ScanScratch, Value, Visitor};
 use crate::json::JsonError;
 use crate::number::ComparableNumber;
-use crate::pattern::{FieldCondition, Pattern, PatternError};
-use crate::reference::Scalar;
+use crate::pattern::{FieldCondition, Literal, Matcher, Pattern, PatternError};
+use crate::reference::{scalar_matches, Scalar};
 
 /// The most fields one `$or` branch of a rule may test.
 pub const MAX_FIELDS_PER_BRANCH: usize = 64;
@@ -160,6 +160,21 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
         removed
     }
 
+    /// Removes every pattern of every name in `names`, in one update: readers see all of them
+    /// go at once. Returns how many of the names had patterns.
+    pub fn remove_many<'n>(&self, names: impl IntoIterator<Item = &'n N>) -> usize
+    where
+        N: 'n,
+    {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let removed = names.into_iter().filter(|n| writer.delete(n)).count();
+        if removed > 0 {
+            writer.finish();
+            self.publish(&writer);
+        }
+        removed
+    }
+
     fn publish(&self, writer: &Snapshot<N>) {
         let next = Arc::new(writer.clone());
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = next;
@@ -212,6 +227,9 @@ struct BranchInfo {
     full: u64,
     /// Slots that `exists: false` may satisfy.
     absent: u64,
+    /// The slot whose matchers are in the path indexes (`None` when every slot accepts
+    /// absence): the most selective field, so that few events make the branch a candidate.
+    anchor: Option<u8>,
     fields: Vec<FieldCondition>,
     paths: Vec<PathId>,
 }
@@ -265,6 +283,37 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         id
     }
 
+    /// The slot a branch is indexed by: the field whose matchers let the fewest events
+    /// through, judged by their kind and, among equals, by how many branches already wait on
+    /// the same values (a value shared by thousands of rules, such as `"gold"`, makes a poor
+    /// anchor next to an order id). A field that absence satisfies cannot be one: the branch
+    /// may match with no value there.
+    fn anchor_slot(&mut self, fields: &[FieldCondition]) -> Option<u8> {
+        let mut best: Option<(u8, usize, u8)> = None;
+        for (slot, field) in fields.iter().enumerate() {
+            if field.matches_absent() {
+                continue;
+            }
+            let class = field
+                .matchers()
+                .iter()
+                .map(selectivity)
+                .max()
+                .unwrap_or(u8::MAX);
+            let load = match self.path_ids.get(field.path()) {
+                Some(path) => {
+                    let index = &self.fields[path.0 as usize];
+                    field.matchers().iter().map(|m| index.load(m)).sum()
+                }
+                None => 0,
+            };
+            if best.map_or(true, |(c, l, _)| (class, load) < (c, l)) {
+                best = Some((class, load, slot as u8));
+            }
+        }
+        best.map(|(_, _, slot)| slot)
+    }
+
     fn insert(&mut self, name: N, pattern: &Pattern) {
         let name_index = match self.name_index.get(&name) {
             Some(entry) => entry.index,
@@ -284,10 +333,12 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         };
         for branch in pattern.branches() {
             let id = self.branches.len() as u32;
+            let anchor = self.anchor_slot(branch.fields());
             let mut info = BranchInfo {
                 name: name_index,
                 full: 0,
                 absent: 0,
+                anchor,
                 fields: branch.fields().to_vec(),
                 paths: Vec::with_capacity(branch.fields().len()),
             };
@@ -298,17 +349,16 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 if field.matches_absent() {
                     info.absent |= 1 << slot;
                 }
+            }
+            if let Some(slot) = anchor {
+                let path = info.paths[slot as usize];
                 let index = Arc::make_mut(&mut self.fields[path.0 as usize]);
-                let hit = Hit {
-                    branch: id,
-                    slot: slot as u8,
-                };
-                for matcher in field.matchers() {
+                let hit = Hit { branch: id, slot };
+                for matcher in info.fields[slot as usize].matchers() {
                     index.add(matcher, hit);
                 }
                 self.dirty.push(path);
-            }
-            if info.absent == info.full {
+            } else {
                 Arc::make_mut(&mut self.absence_only).push(id);
             }
             Arc::make_mut(&mut self.branches).push(Some(Arc::new(info)));
@@ -329,18 +379,15 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             let Some(info) = Arc::make_mut(&mut self.branches)[id as usize].take() else {
                 continue;
             };
-            for (slot, (field, path)) in info.fields.iter().zip(&info.paths).enumerate() {
+            if let Some(slot) = info.anchor {
+                let path = info.paths[slot as usize];
                 let index = Arc::make_mut(&mut self.fields[path.0 as usize]);
-                let hit = Hit {
-                    branch: id,
-                    slot: slot as u8,
-                };
-                for matcher in field.matchers() {
+                let hit = Hit { branch: id, slot };
+                for matcher in info.fields[slot as usize].matchers() {
                     index.remove(matcher, hit);
                 }
-                self.dirty.push(*path);
-            }
-            if info.absent == info.full {
+                self.dirty.push(path);
+            } else {
                 Arc::make_mut(&mut self.absence_only).retain(|&b| b != id);
             }
         }
@@ -398,8 +445,8 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
 
     fn decide(&self, scratch: &mut Scratch, out: &mut Vec<N>) {
         let epoch = scratch.epoch;
-        let mut sorted = false;
         let candidates = scratch.touched.len() + self.absence_only.len();
+        let mut hits = std::mem::take(&mut scratch.branch_hits);
         for c in 0..candidates {
             let id = if c < scratch.touched.len() {
                 scratch.touched[c]
@@ -409,78 +456,106 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             let Some(info) = &self.branches[id as usize] else {
                 continue;
             };
-            let state = scratch.branch_state[id as usize];
-            let (mut mask, in_arrays) = if state.epoch == epoch {
-                (state.mask, state.in_arrays)
-            } else {
-                (0, false)
-            };
-            let mut exact = false;
-            let mut absent_ok = 0u64;
-            let mut absent = info.absent;
-            while absent != 0 {
-                let slot = absent.trailing_zeros() as usize;
-                absent &= absent - 1;
-                let seen = scratch.path_seen[info.paths[slot].0 as usize];
-                if seen.epoch != epoch {
-                    absent_ok |= 1 << slot;
-                } else if seen.in_arrays && in_arrays {
-                    // Absence then depends on which elements the other fields use.
-                    exact = true;
-                }
+            if scratch.name_seen[info.name as usize] == epoch {
+                continue; // the name matched already
             }
-            mask |= absent_ok;
-            let matched = if exact {
-                if !sorted {
-                    scratch.hits.sort_unstable();
-                    sorted = true;
-                }
-                self.exact_search(id, info, scratch)
-            } else if mask != info.full {
-                false
-            } else if !in_arrays {
-                true
-            } else {
-                if !sorted {
-                    scratch.hits.sort_unstable();
-                    sorted = true;
-                }
-                let hits = branch_hits(&scratch.hits, id);
-                let mut options: Vec<(u64, &[(u32, u32)])> = hits
-                    .iter()
-                    .map(|&(_, slot, leaf)| (1u64 << slot, scratch.leaf_positions(leaf)))
-                    .collect();
-                consistency::covers(&mut options, info.full & !absent_ok)
-            };
-            if matched && scratch.name_seen[info.name as usize] != epoch {
+            if self.branch_matches(info, scratch, &mut hits) {
                 scratch.name_seen[info.name as usize] = epoch;
                 if let Some(name) = &self.names[info.name as usize] {
                     out.push(name.clone());
                 }
             }
         }
+        scratch.branch_hits = hits;
     }
 
-    fn exact_search(&self, id: u32, info: &BranchInfo, scratch: &Scratch) -> bool {
-        let hits = branch_hits(&scratch.hits, id);
+    /// Verifies a candidate branch against the values the scan kept: every slot's matchers
+    /// are tested on the values at its path (the anchor only put the branch in the running),
+    /// then the hits are checked for array consistency.
+    fn branch_matches(
+        &self,
+        info: &BranchInfo,
+        scratch: &Scratch,
+        hits: &mut Vec<(u64, u32)>,
+    ) -> bool {
+        let epoch = scratch.epoch;
+        hits.clear();
+        let mut mask = 0u64;
+        let mut in_arrays = false;
+        for (slot, (field, path)) in info.fields.iter().zip(&info.paths).enumerate() {
+            let bit = 1u64 << slot;
+            let seen = scratch.path_seen[path.0 as usize];
+            if seen.epoch == epoch {
+                let mut leaf = seen.first;
+                while leaf != NO_LEAF {
+                    let l = &scratch.leaves[leaf as usize];
+                    let value = scratch.scalar(l);
+                    if field.matchers().iter().any(|m| scalar_matches(m, &value)) {
+                        hits.push((bit, leaf));
+                        mask |= bit;
+                        in_arrays |= l.positions.1 > 0;
+                    }
+                    leaf = l.next;
+                }
+            }
+            if mask & bit == 0 && info.absent & bit == 0 {
+                return false;
+            }
+        }
+        let mut absent_ok = 0u64;
+        let mut exact = false;
+        let mut absent = info.absent;
+        while absent != 0 {
+            let slot = absent.trailing_zeros() as usize;
+            absent &= absent - 1;
+            let seen = scratch.path_seen[info.paths[slot].0 as usize];
+            if seen.epoch != epoch {
+                absent_ok |= 1 << slot;
+            } else if seen.in_arrays && in_arrays {
+                // Absence then depends on which elements the other fields use.
+                exact = true;
+            }
+        }
+        if exact {
+            return self.exact_search(info, scratch, hits);
+        }
+        if (mask | absent_ok) != info.full {
+            return false;
+        }
+        if !in_arrays {
+            return true;
+        }
+        let mut options: Vec<(u64, &[(u32, u32)])> = hits
+            .iter()
+            .map(|&(bit, leaf)| (bit, scratch.leaf_positions(leaf)))
+            .collect();
+        consistency::covers(&mut options, info.full & !absent_ok)
+    }
+
+    fn exact_search(&self, info: &BranchInfo, scratch: &Scratch, hits: &[(u64, u32)]) -> bool {
         let fields: Vec<FieldOptions<'_>> = (0..info.fields.len())
             .map(|slot| {
-                let accepts_absence = info.absent & (1 << slot) != 0;
+                let bit = 1u64 << slot;
+                let accepts_absence = info.absent & bit != 0;
+                let mut present = Vec::new();
+                if accepts_absence {
+                    let seen = scratch.path_seen[info.paths[slot].0 as usize];
+                    if seen.epoch == scratch.epoch {
+                        let mut leaf = seen.first;
+                        while leaf != NO_LEAF {
+                            present.push(scratch.leaf_positions(leaf));
+                            leaf = scratch.leaves[leaf as usize].next;
+                        }
+                    }
+                }
                 FieldOptions {
                     matching: hits
                         .iter()
-                        .filter(|h| h.1 as usize == slot)
-                        .map(|h| scratch.leaf_positions(h.2))
+                        .filter(|h| h.0 == bit)
+                        .map(|h| scratch.leaf_positions(h.1))
                         .collect(),
                     accepts_absence,
-                    present: if accepts_absence {
-                        (0..scratch.leaves.len() as u32)
-                            .filter(|&l| scratch.leaves[l as usize].0 == info.paths[slot])
-                            .map(|l| scratch.leaf_positions(l))
-                            .collect()
-                    } else {
-                        Vec::new()
-                    },
+                    present,
                 }
             })
             .collect();
@@ -488,24 +563,51 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
     }
 }
 
-/// The hits of one branch in a sorted hit list.
-fn branch_hits(hits: &[(u32, u8, u32)], id: u32) -> &[(u32, u8, u32)] {
-    let start = hits.partition_point(|h| h.0 < id);
-    let end = start + hits[start..].partition_point(|h| h.0 == id);
-    &hits[start..end]
+/// How many values a matcher lets through, roughly, by kind: lower is more selective.
+fn selectivity(matcher: &Matcher) -> u8 {
+    match matcher {
+        Matcher::Exact(Literal::String { .. }) => 0,
+        Matcher::Exact(Literal::Number { .. }) | Matcher::EqualsIgnoreCase(_) => 1,
+        Matcher::Prefix { .. } | Matcher::Suffix { .. } => 2,
+        Matcher::Exact(_) | Matcher::Numeric(_) | Matcher::Cidr(_) => 3,
+        Matcher::Wildcard(_) => 4,
+        Matcher::AnythingBut(_) => 5,
+        Matcher::Exists(_) => 6,
+    }
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-struct BranchState {
-    epoch: u32,
-    mask: u64,
-    in_arrays: bool,
-}
+/// No further leaf at this path.
+const NO_LEAF: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug, Default)]
 struct PathSeen {
     epoch: u32,
     in_arrays: bool,
+    /// The path's leaves, in event order, as a list threaded through `Leaf::next`.
+    first: u32,
+    last: u32,
+}
+
+/// What kind of value a kept leaf holds.
+#[derive(Clone, Copy, Debug)]
+enum LeafKind {
+    Str,
+    Num(Option<ComparableNumber>),
+    True,
+    False,
+    Null,
+}
+
+/// A value the scan kept, at a path some rule names.
+#[derive(Clone, Copy, Debug)]
+struct Leaf {
+    kind: LeafKind,
+    /// The value's bytes in `Scratch::values` (strings decoded, numbers as spelled).
+    bytes: (u32, u32),
+    /// The value's array positions in `Scratch::positions`.
+    positions: (u32, u32),
+    /// The next leaf at the same path.
+    next: u32,
 }
 
 /// Reusable working memory for [`Snapshot::matches_into`].
@@ -513,15 +615,16 @@ struct PathSeen {
 pub struct Scratch {
     scan: ScanScratch,
     epoch: u32,
-    branch_state: Vec<BranchState>,
+    /// Per branch: the epoch in which it last became a candidate.
+    candidate: Vec<u32>,
     path_seen: Vec<PathSeen>,
     name_seen: Vec<u32>,
     touched: Vec<u32>,
-    /// (branch, slot, leaf)
-    hits: Vec<(u32, u8, u32)>,
-    /// (path, first position, number of positions)
-    leaves: Vec<(PathId, u32, u32)>,
+    leaves: Vec<Leaf>,
+    values: Vec<u8>,
     positions: Vec<(u32, u32)>,
+    /// (slot bit, leaf) hits of the branch being verified.
+    branch_hits: Vec<(u64, u32)>,
     text: Vec<u8>,
     folded: Vec<u8>,
     set: PatternSet,
@@ -533,13 +636,14 @@ impl Default for Scratch {
         Scratch {
             scan: ScanScratch::default(),
             epoch: 0,
-            branch_state: Vec::new(),
+            candidate: Vec::new(),
             path_seen: Vec::new(),
             name_seen: Vec::new(),
             touched: Vec::new(),
-            hits: Vec::new(),
             leaves: Vec::new(),
+            values: Vec::new(),
             positions: Vec::new(),
+            branch_hits: Vec::new(),
             text: Vec::new(),
             folded: Vec::new(),
             set: PatternSet::new(0),
@@ -558,14 +662,13 @@ impl Scratch {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             // Stamps from 2^32 events ago could look current: start over.
-            self.branch_state.iter_mut().for_each(|s| s.epoch = 0);
+            self.candidate.iter_mut().for_each(|s| *s = 0);
             self.path_seen.iter_mut().for_each(|s| s.epoch = 0);
             self.name_seen.iter_mut().for_each(|s| *s = 0);
             self.epoch = 1;
         }
-        if self.branch_state.len() < snapshot.branches.len() {
-            self.branch_state
-                .resize(snapshot.branches.len(), BranchState::default());
+        if self.candidate.len() < snapshot.branches.len() {
+            self.candidate.resize(snapshot.branches.len(), 0);
         }
         if self.path_seen.len() < snapshot.fields.len() {
             self.path_seen
@@ -578,15 +681,28 @@ impl Scratch {
             self.set = PatternSet::new(snapshot.wildcards);
         }
         self.touched.clear();
-        self.hits.clear();
         self.leaves.clear();
+        self.values.clear();
         self.positions.clear();
         self.error = None;
     }
 
     fn leaf_positions(&self, leaf: u32) -> &[(u32, u32)] {
-        let (_, start, len) = self.leaves[leaf as usize];
+        let (start, len) = self.leaves[leaf as usize].positions;
         &self.positions[start as usize..(start + len) as usize]
+    }
+
+    fn scalar(&self, leaf: &Leaf) -> Scalar<'_> {
+        let (start, len) = leaf.bytes;
+        let bytes = &self.values[start as usize..(start + len) as usize];
+        match leaf.kind {
+            // Stored from a decoded `&str`, so always UTF-8.
+            LeafKind::Str => Scalar::Str(std::str::from_utf8(bytes).unwrap_or_default()),
+            LeafKind::Num(n) => Scalar::Num(bytes, n),
+            LeafKind::True => Scalar::Bool(true),
+            LeafKind::False => Scalar::Bool(false),
+            LeafKind::Null => Scalar::Null,
+        }
     }
 }
 
@@ -599,24 +715,13 @@ impl<N> Visitor for Collector<'_, '_, N> {
     fn leaf(&mut self, path: PathId, value: Value<'_>, positions: &[(u32, u32)]) {
         let scratch = &mut *self.scratch;
         let epoch = scratch.epoch;
-        let leaf = scratch.leaves.len() as u32;
-        scratch
-            .leaves
-            .push((path, scratch.positions.len() as u32, positions.len() as u32));
-        scratch.positions.extend_from_slice(positions);
-        let in_array = !positions.is_empty();
-        let seen = &mut scratch.path_seen[path.0 as usize];
-        if seen.epoch != epoch {
-            *seen = PathSeen {
-                epoch,
-                in_arrays: in_array,
-            };
-        } else {
-            seen.in_arrays |= in_array;
-        }
-        let scalar = match value {
+        let mut text = "";
+        let (kind, bytes): (LeafKind, &[u8]) = match value {
             Value::String(raw) => match raw.decode(&mut scratch.text) {
-                Ok(s) => Scalar::Str(s),
+                Ok(s) => {
+                    text = s;
+                    (LeafKind::Str, s.as_bytes())
+                }
                 Err(kind) => {
                     scratch
                         .error
@@ -624,32 +729,59 @@ impl<N> Visitor for Collector<'_, '_, N> {
                     return;
                 }
             },
-            Value::Number(text) => Scalar::Num(text, ComparableNumber::parse_bytes(text).ok()),
-            Value::True => Scalar::Bool(true),
-            Value::False => Scalar::Bool(false),
-            Value::Null => Scalar::Null,
+            Value::Number(text) => (
+                LeafKind::Num(ComparableNumber::parse_bytes(text).ok()),
+                text,
+            ),
+            Value::True => (LeafKind::True, &[]),
+            Value::False => (LeafKind::False, &[]),
+            Value::Null => (LeafKind::Null, &[]),
         };
+        let leaf = scratch.leaves.len() as u32;
+        let start = scratch.values.len() as u32;
+        scratch.values.extend_from_slice(bytes);
+        scratch.leaves.push(Leaf {
+            kind,
+            bytes: (start, bytes.len() as u32),
+            positions: (scratch.positions.len() as u32, positions.len() as u32),
+            next: NO_LEAF,
+        });
+        scratch.positions.extend_from_slice(positions);
+        let in_array = !positions.is_empty();
+        let seen = &mut scratch.path_seen[path.0 as usize];
+        if seen.epoch != epoch {
+            *seen = PathSeen {
+                epoch,
+                in_arrays: in_array,
+                first: leaf,
+                last: leaf,
+            };
+        } else {
+            seen.in_arrays |= in_array;
+            let last = seen.last;
+            seen.last = leaf;
+            scratch.leaves[last as usize].next = leaf;
+        }
         let index = &self.snapshot.fields[path.0 as usize];
-        let branch_state = &mut scratch.branch_state;
+        let scalar = match kind {
+            LeafKind::Str => Scalar::Str(text),
+            LeafKind::Num(n) => Scalar::Num(bytes, n),
+            LeafKind::True => Scalar::Bool(true),
+            LeafKind::False => Scalar::Bool(false),
+            LeafKind::Null => Scalar::Null,
+        };
+        let candidate = &mut scratch.candidate;
         let touched = &mut scratch.touched;
-        let hits = &mut scratch.hits;
         index.hits(
             &scalar,
             &mut scratch.folded,
             &mut scratch.set,
             &mut |hit: Hit| {
-                let state = &mut branch_state[hit.branch as usize];
-                if state.epoch != epoch {
-                    *state = BranchState {
-                        epoch,
-                        mask: 0,
-                        in_arrays: false,
-                    };
+                let stamp = &mut candidate[hit.branch as usize];
+                if *stamp != epoch {
+                    *stamp = epoch;
                     touched.push(hit.branch);
                 }
-                state.mask |= 1 << hit.slot;
-                state.in_arrays |= in_array;
-                hits.push((hit.branch, hit.slot, leaf));
             },
         );
     }
