@@ -411,7 +411,8 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
 
     /// Matches an event, appending the names of the matching rules to `out` (each once).
     /// `scratch` is reused from call to call, so that matching allocates nothing once it has
-    /// grown to the size of the events and rule set.
+    /// grown to the size of the events and rule set (except the small vectors of the consistency
+    /// fold for candidate branches whose values sit in arrays).
     pub fn matches_into(
         &self,
         event: &[u8],
