@@ -305,10 +305,15 @@ pub fn citylot(rng: &mut Rng) -> String {
 
 /// `count` CityLots-shaped events, one per line.
 pub fn citylots(count: usize, seed: u64) -> String {
+    lines(count, seed, citylot)
+}
+
+/// `count` events of `generate`, one per line, from a generator seeded with `seed`.
+fn lines(count: usize, seed: u64, generate: fn(&mut Rng) -> String) -> String {
     let mut rng = Rng::new(seed);
     let mut out = String::new();
     for _ in 0..count {
-        out.push_str(&citylot(&mut rng));
+        out.push_str(&generate(&mut rng));
         out.push('\n');
     }
     out
@@ -483,13 +488,7 @@ pub fn destination_record(rng: &mut Rng) -> String {
 
 /// `count` destination records, one per line.
 pub fn destination_records(count: usize, seed: u64) -> String {
-    let mut rng = Rng::new(seed);
-    let mut out = String::new();
-    for _ in 0..count {
-        out.push_str(&destination_record(&mut rng));
-        out.push('\n');
-    }
-    out
+    lines(count, seed, destination_record)
 }
 
 /// `count` rules over the fields of [`destination_record`], in the `--rules` format (rule name,

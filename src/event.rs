@@ -290,11 +290,7 @@ impl<'a> Scanner<'a, '_> {
         depth: usize,
         visitor: &mut impl Visitor,
     ) -> Result<(), EventError> {
-        if depth > self.max_depth {
-            return Err(self.error(JsonErrorKind::TooDeep {
-                limit: self.max_depth,
-            }));
-        }
+        self.check_depth(depth)?;
         self.pos += 1;
         self.skip_ws();
         if self.input.get(self.pos) == Some(&b'}') {
@@ -406,17 +402,22 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
+    fn check_depth(&self, depth: usize) -> Result<(), EventError> {
+        if depth > self.max_depth {
+            return Err(self.error(JsonErrorKind::TooDeep {
+                limit: self.max_depth,
+            }));
+        }
+        Ok(())
+    }
+
     fn array(
         &mut self,
         state: TrieState,
         depth: usize,
         visitor: &mut impl Visitor,
     ) -> Result<(), EventError> {
-        if depth > self.max_depth {
-            return Err(self.error(JsonErrorKind::TooDeep {
-                limit: self.max_depth,
-            }));
-        }
+        self.check_depth(depth)?;
         let id = self.arrays;
         self.arrays += 1;
         self.pos += 1;

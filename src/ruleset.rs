@@ -350,17 +350,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                     info.absent |= 1 << slot;
                 }
             }
-            if let Some(slot) = anchor {
-                let path = info.paths[slot as usize];
-                let index = Arc::make_mut(&mut self.fields[path.0 as usize]);
-                let hit = Hit { branch: id, slot };
-                for matcher in info.fields[slot as usize].matchers() {
-                    index.add(matcher, hit);
-                }
-                self.dirty.push(path);
-            } else {
-                Arc::make_mut(&mut self.absence_only).push(id);
-            }
+            self.index_branch(id, &info, true);
             Arc::make_mut(&mut self.branches).push(Some(Arc::new(info)));
             Arc::make_mut(&mut self.name_index)
                 .get_mut(&name)
@@ -368,6 +358,31 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 .branches
                 .push(id);
         }
+    }
+
+    /// Puts a branch's anchor matchers into (or takes them out of) its path's index; a branch
+    /// without an anchor goes on (or off) the list of branches absence alone can satisfy.
+    fn index_branch(&mut self, id: u32, info: &BranchInfo, add: bool) {
+        let Some(slot) = info.anchor else {
+            let absence_only = Arc::make_mut(&mut self.absence_only);
+            if add {
+                absence_only.push(id);
+            } else {
+                absence_only.retain(|&b| b != id);
+            }
+            return;
+        };
+        let path = info.paths[slot as usize];
+        let index = Arc::make_mut(&mut self.fields[path.0 as usize]);
+        let hit = Hit { branch: id, slot };
+        for matcher in info.fields[slot as usize].matchers() {
+            if add {
+                index.add(matcher, hit);
+            } else {
+                index.remove(matcher, hit);
+            }
+        }
+        self.dirty.push(path);
     }
 
     fn delete(&mut self, name: &N) -> bool {
@@ -379,17 +394,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             let Some(info) = Arc::make_mut(&mut self.branches)[id as usize].take() else {
                 continue;
             };
-            if let Some(slot) = info.anchor {
-                let path = info.paths[slot as usize];
-                let index = Arc::make_mut(&mut self.fields[path.0 as usize]);
-                let hit = Hit { branch: id, slot };
-                for matcher in info.fields[slot as usize].matchers() {
-                    index.remove(matcher, hit);
-                }
-                self.dirty.push(path);
-            } else {
-                Arc::make_mut(&mut self.absence_only).retain(|&b| b != id);
-            }
+            self.index_branch(id, &info, false);
         }
         true
     }
@@ -599,6 +604,19 @@ enum LeafKind {
     Null,
 }
 
+impl LeafKind {
+    /// The value as matchers see it: `text` for a string, `bytes` (the spelling) for a number.
+    fn scalar<'a>(self, bytes: &'a [u8], text: &'a str) -> Scalar<'a> {
+        match self {
+            LeafKind::Str => Scalar::Str(text),
+            LeafKind::Num(n) => Scalar::Num(bytes, n),
+            LeafKind::True => Scalar::Bool(true),
+            LeafKind::False => Scalar::Bool(false),
+            LeafKind::Null => Scalar::Null,
+        }
+    }
+}
+
 /// A value the scan kept, at a path some rule names.
 #[derive(Clone, Copy, Debug)]
 struct Leaf {
@@ -696,14 +714,12 @@ impl Scratch {
     fn scalar(&self, leaf: &Leaf) -> Scalar<'_> {
         let (start, len) = leaf.bytes;
         let bytes = &self.values[start as usize..(start + len) as usize];
-        match leaf.kind {
-            // Stored from a decoded `&str`, so always UTF-8.
-            LeafKind::Str => Scalar::Str(std::str::from_utf8(bytes).unwrap_or_default()),
-            LeafKind::Num(n) => Scalar::Num(bytes, n),
-            LeafKind::True => Scalar::Bool(true),
-            LeafKind::False => Scalar::Bool(false),
-            LeafKind::Null => Scalar::Null,
-        }
+        // Stored from a decoded `&str`, so always UTF-8.
+        let text = match leaf.kind {
+            LeafKind::Str => std::str::from_utf8(bytes).unwrap_or_default(),
+            _ => "",
+        };
+        leaf.kind.scalar(bytes, text)
     }
 }
 
@@ -764,13 +780,7 @@ impl<N> Visitor for Collector<'_, '_, N> {
             scratch.leaves[last as usize].next = leaf;
         }
         let index = &self.snapshot.fields[path.0 as usize];
-        let scalar = match kind {
-            LeafKind::Str => Scalar::Str(text),
-            LeafKind::Num(n) => Scalar::Num(bytes, n),
-            LeafKind::True => Scalar::Bool(true),
-            LeafKind::False => Scalar::Bool(false),
-            LeafKind::Null => Scalar::Null,
-        };
+        let scalar = kind.scalar(bytes, text);
         let candidate = &mut scratch.candidate;
         let touched = &mut scratch.touched;
         index.hits(
