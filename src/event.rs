@@ -1,20 +1,35 @@
 //! Zero-copy event scanning: bytes in, the values of interesting fields out.
 //!
-//! A rule set knows every field path its rules name. [`FieldTrie`] holds those paths as a byte
-//! trie over their dotted spelling, and [`scan`] walks an event's JSON bytes once, stepping the
-//! trie with each member key (a `.` between levels). When the trie has no continuation for a
-//! key, the member's value is skipped without being parsed; when a scalar arrives at a path
-//! that a rule names, it is handed to the [`Visitor`] as a borrowed [`Value`], together with the
-//! array elements it sits in. Because paths are matched by their dotted spelling, an event key
-//! `"a.b"` reaches the same path as nested keys `a` → `b`, as in AWS.
+//! A rule set knows every field path its rules name. [`FieldTrie`] holds those paths as a tree
+//! of their dot-separated segments, and [`scan`] walks an event's JSON bytes once, stepping the
+//! tree with each member key (split at its dots, so that an event key `"a.b"` reaches the same
+//! path as nested keys `a` → `b`, as in AWS). When the tree has no continuation for a key, the
+//! member's value is skipped without being parsed; when a scalar arrives at a path that a rule
+//! names, it is handed to the [`Visitor`] as a borrowed [`Value`], together with the array
+//! elements it sits in.
 //!
 //! Nothing is allocated per event: the position stack and the key buffer are caller-owned
 //! scratch space. Strings are borrowed from the input; escapes are decoded only for keys that
 //! contain them and for values a consumer asks to decode.
 //!
-//! Skipped values are checked only for what skipping needs (balanced brackets, terminated
-//! strings, the nesting limit): malformed JSON inside a skipped value may go unnoticed. Values
-//! on the paths that rules name are parsed fully.
+//! # Fast and strict reading
+//!
+//! By default ([`Validation::Fast`]) the scan reads only what matching needs:
+//!
+//! * Skipped values are checked only for what skipping needs (balanced brackets, terminated
+//!   strings, the nesting limit); malformed JSON inside them may go unnoticed.
+//! * It **stops early**: once every member of every open object on the way to the rules'
+//!   fields has been read, and no array is open on that way, the rest of the event cannot
+//!   contribute a value unless it holds another key that leads to a field (a duplicate key, or
+//!   a dotted spelling such as `"detail.source"`). The scanner proves that it holds none (no
+//!   backslash, and no `"name` for any such key name, anywhere in the rest) and stops reading;
+//!   when the proof fails it reads on. The result is therefore exactly that of a full read,
+//!   but the rest of the event is not validated.
+//!
+//! [`Validation::Strict`] reads and validates every byte (grammar, escapes, UTF-8, trailing
+//! characters) and never stops early.
+
+use memchr::memmem;
 
 use crate::json::{decode_escape, scan_number, JsonError, JsonErrorKind};
 
@@ -22,7 +37,20 @@ use crate::json::{decode_escape, scan_number, JsonError, JsonErrorKind};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PathId(pub u32);
 
-/// The field paths of interest, as a trie over their dotted bytes.
+/// How much of an event [`scan`] reads and checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Validation {
+    /// Read what matching needs; stop once the rest cannot matter (see the module docs).
+    #[default]
+    Fast,
+    /// Read and validate every byte.
+    Strict,
+}
+
+/// Children of a node beyond which a hash map finds a key faster than a scan of the list.
+const LINEAR_CHILDREN: usize = 8;
+
+/// The field paths of interest, as a tree over their dot-separated segments.
 #[derive(Clone, Debug)]
 pub struct FieldTrie {
     nodes: Vec<TrieNode>,
@@ -30,9 +58,14 @@ pub struct FieldTrie {
 
 #[derive(Clone, Debug, Default)]
 struct TrieNode {
-    /// Sorted by byte.
-    edges: Vec<(u8, u32)>,
+    /// Segment → node, in insertion order.
+    children: Vec<(Box<[u8]>, u32)>,
+    /// The same, hashed, once there are many children.
+    lookup: Option<ahash::AHashMap<Box<[u8]>, u32>>,
     path: Option<PathId>,
+    /// One finder of `"segment` per child: the proof that a rest of an event holds no key
+    /// that leads here.
+    probes: Vec<memmem::Finder<'static>>,
 }
 
 /// A position in the trie.
@@ -55,36 +88,70 @@ impl FieldTrie {
 
     /// Adds a dotted path with its id.
     pub fn insert(&mut self, path: &str, id: PathId) {
-        let mut state = 0usize;
-        for &b in path.as_bytes() {
-            state = match self.nodes[state].edges.binary_search_by_key(&b, |e| e.0) {
-                Ok(i) => self.nodes[state].edges[i].1 as usize,
-                Err(i) => {
+        let mut state = 0u32;
+        for segment in path.as_bytes().split(|&b| b == b'.') {
+            state = match self.child(state, segment) {
+                Some(next) => next,
+                None => {
+                    let next = self.nodes.len() as u32;
                     self.nodes.push(TrieNode::default());
-                    let next = self.nodes.len() - 1;
-                    self.nodes[state].edges.insert(i, (b, next as u32));
+                    let node = &mut self.nodes[state as usize];
+                    node.children.push((segment.into(), next));
+                    if let Some(lookup) = &mut node.lookup {
+                        lookup.insert(segment.into(), next);
+                    } else if node.children.len() > LINEAR_CHILDREN {
+                        node.lookup = Some(node.children.iter().cloned().collect());
+                    }
+                    let mut probe = Vec::with_capacity(segment.len() + 1);
+                    probe.push(b'"');
+                    probe.extend_from_slice(segment);
+                    node.probes.push(memmem::Finder::new(&probe).into_owned());
                     next
                 }
             };
         }
-        self.nodes[state].path = Some(id);
+        self.nodes[state as usize].path = Some(id);
+    }
+
+    /// How many nodes the trie has (an upper bound of [`TrieState`] indexes).
+    fn len(&self) -> usize {
+        self.nodes.len()
     }
 
     fn root(&self) -> TrieState {
         TrieState(0)
     }
 
-    fn step(&self, state: TrieState, bytes: &[u8]) -> Option<TrieState> {
-        let mut s = state.0 as usize;
-        for &b in bytes {
-            let edges = &self.nodes[s].edges;
-            s = edges[edges.binary_search_by_key(&b, |e| e.0).ok()?].1 as usize;
+    fn child(&self, state: u32, segment: &[u8]) -> Option<u32> {
+        let node = &self.nodes[state as usize];
+        match &node.lookup {
+            Some(lookup) => lookup.get(segment).copied(),
+            None => node
+                .children
+                .iter()
+                .find(|(name, _)| **name == *segment)
+                .map(|&(_, next)| next),
         }
-        Some(TrieState(s as u32))
+    }
+
+    /// The state after key `key` (split at its dots) under `state`; with it, the child
+    /// reached by the key's first segment.
+    fn step(&self, state: TrieState, key: &[u8]) -> Option<(TrieState, u32)> {
+        let mut segments = key.split(|&b| b == b'.');
+        let first = self.child(state.0, segments.next().unwrap_or_default())?;
+        let mut s = first;
+        for segment in segments {
+            s = self.child(s, segment)?;
+        }
+        Some((TrieState(s), first))
     }
 
     fn path(&self, state: TrieState) -> Option<PathId> {
         self.nodes[state.0 as usize].path
+    }
+
+    fn children(&self, state: TrieState) -> usize {
+        self.nodes[state.0 as usize].children.len()
     }
 }
 
@@ -180,6 +247,25 @@ impl std::error::Error for EventError {}
 pub struct ScanScratch {
     positions: Vec<(u32, u32)>,
     key: Vec<u8>,
+    /// Per trie node: the object (numbered by `objects`) in which a key last reached it.
+    seen_in: Vec<u32>,
+    objects: u32,
+    /// The trie states of the objects open on the way to the current member.
+    chain: Vec<u32>,
+}
+
+/// Why reading stopped before the end of the event.
+enum Halt {
+    /// The event is malformed.
+    Error(EventError),
+    /// The rest of the event cannot matter (fast reading only).
+    Done,
+}
+
+impl From<EventError> for Halt {
+    fn from(e: EventError) -> Self {
+        Halt::Error(e)
+    }
 }
 
 /// Walks `bytes`, reporting every scalar at a path in `trie` to `visitor`.
@@ -187,16 +273,25 @@ pub fn scan(
     bytes: &[u8],
     trie: &FieldTrie,
     max_depth: usize,
+    validation: Validation,
     scratch: &mut ScanScratch,
     visitor: &mut impl Visitor,
 ) -> Result<(), EventError> {
     scratch.positions.clear();
+    scratch.chain.clear();
+    if scratch.seen_in.len() < trie.len() {
+        scratch.seen_in.resize(trie.len(), 0);
+    }
     let mut scanner = Scanner {
         input: bytes,
         pos: 0,
         trie,
         max_depth,
+        strict: validation == Validation::Strict,
+        may_stop: validation == Validation::Fast,
+        incomplete: 0,
         arrays: 0,
+        open_arrays: 0,
         scratch,
     };
     scanner.skip_ws();
@@ -211,7 +306,11 @@ pub fn scan(
             };
         }
     }
-    scanner.object(Some(trie.root()), 1, visitor)?;
+    match scanner.object(trie.root(), 1, visitor) {
+        Ok(()) => {}
+        Err(Halt::Done) => return Ok(()),
+        Err(Halt::Error(e)) => return Err(e),
+    }
     scanner.skip_ws();
     if scanner.pos != bytes.len() {
         return Err(scanner.error(JsonErrorKind::TrailingCharacters));
@@ -224,7 +323,15 @@ struct Scanner<'a, 's> {
     pos: usize,
     trie: &'a FieldTrie,
     max_depth: usize,
+    strict: bool,
+    /// Fast reading, and no proof that the rest is inert has failed yet.
+    may_stop: bool,
+    /// Open objects on the chain with a child key not yet read.
+    incomplete: u32,
+    /// Arrays met so far (their ids).
     arrays: u32,
+    /// Arrays open on the chain.
+    open_arrays: u32,
     scratch: &'s mut ScanScratch,
 }
 
@@ -260,36 +367,61 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// Reads a string starting at its opening quote; returns the raw bytes between the quotes.
+    /// In strict reading, checks its escapes and UTF-8 too.
     fn string(&mut self) -> Result<RawStr<'a>, EventError> {
         self.pos += 1;
         let start = self.pos;
         let mut escaped = false;
         loop {
+            self.pos += string_run(self.input.get(self.pos..).unwrap_or_default());
             match self.input.get(self.pos) {
                 None => return Err(self.error(JsonErrorKind::UnexpectedEnd)),
                 Some(b'"') => {
-                    let raw = &self.input[start..self.pos];
+                    let raw = RawStr {
+                        raw: &self.input[start..self.pos],
+                        escaped,
+                    };
+                    if self.strict {
+                        self.check_string(raw, start)?;
+                    }
                     self.pos += 1;
-                    return Ok(RawStr { raw, escaped });
+                    return Ok(raw);
                 }
                 Some(b'\\') => {
                     escaped = true;
                     self.pos += 2;
                 }
-                Some(&b) if b < 0x20 => {
-                    return Err(self.error(JsonErrorKind::ControlCharacterInString))
-                }
-                Some(_) => self.pos += 1,
+                Some(_) => return Err(self.error(JsonErrorKind::ControlCharacterInString)),
             }
         }
     }
 
+    /// Checks a string's escapes and UTF-8.
+    fn check_string(&self, s: RawStr<'a>, start: usize) -> Result<(), EventError> {
+        let at =
+            |offset: usize, kind| EventError::Malformed(JsonError::new(kind, self.input, offset));
+        if s.escaped {
+            let mut i = 0;
+            while i < s.raw.len() {
+                if s.raw[i] == b'\\' {
+                    decode_escape(s.raw, &mut i).map_err(|k| at(start + i, k))?;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        // Escapes are ASCII, so the raw bytes are UTF-8 exactly when the text is.
+        std::str::from_utf8(s.raw)
+            .map(|_| ())
+            .map_err(|e| at(start + e.valid_up_to(), JsonErrorKind::InvalidUtf8))
+    }
+
     fn object(
         &mut self,
-        state: Option<TrieState>,
+        state: TrieState,
         depth: usize,
         visitor: &mut impl Visitor,
-    ) -> Result<(), EventError> {
+    ) -> Result<(), Halt> {
         self.check_depth(depth)?;
         self.pos += 1;
         self.skip_ws();
@@ -297,20 +429,64 @@ impl<'a> Scanner<'a, '_> {
             self.pos += 1;
             return Ok(());
         }
+        // Number this object, so that a child reached twice in it counts once.
+        self.scratch.objects = self.scratch.objects.wrapping_add(1);
+        if self.scratch.objects == 0 {
+            self.scratch.seen_in.iter_mut().for_each(|s| *s = 0);
+            self.scratch.objects = 1;
+        }
+        let object = self.scratch.objects;
+        let mut unread = self.trie.children(state);
+        if unread > 0 {
+            self.incomplete += 1;
+        }
+        self.scratch.chain.push(state.0);
+        let result = self.members(state, object, &mut unread, depth, visitor);
+        self.scratch.chain.pop();
+        if unread > 0 {
+            self.incomplete -= 1;
+        }
+        result
+    }
+
+    fn members(
+        &mut self,
+        state: TrieState,
+        object: u32,
+        unread: &mut usize,
+        depth: usize,
+        visitor: &mut impl Visitor,
+    ) -> Result<(), Halt> {
         loop {
             self.skip_ws();
             if self.input.get(self.pos) != Some(&b'"') {
-                return Err(self.unexpected());
+                return Err(self.unexpected().into());
             }
             let key = self.string()?;
-            let child = match state {
-                None => None,
-                Some(s) => self.child_state(s, key)?,
-            };
+            let child = self.child_state(state, key)?;
+            if let Some((_, first)) = child {
+                let seen = &mut self.scratch.seen_in[first as usize];
+                if *seen != object {
+                    *seen = object;
+                    *unread -= 1;
+                    if *unread == 0 {
+                        self.incomplete -= 1;
+                    }
+                }
+            }
             self.skip_ws();
             self.expect(b':')?;
             self.skip_ws();
-            self.value(child, depth, visitor)?;
+            match child {
+                Some((child, _)) => self.value(child, depth, visitor)?,
+                None => self.skip_value(depth)?,
+            }
+            if self.may_stop && self.incomplete == 0 && self.open_arrays == 0 {
+                if self.rest_is_inert() {
+                    return Err(Halt::Done);
+                }
+                self.may_stop = false;
+            }
             self.skip_ws();
             match self.input.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -318,25 +494,31 @@ impl<'a> Scanner<'a, '_> {
                     self.pos += 1;
                     return Ok(());
                 }
-                _ => return Err(self.unexpected()),
+                _ => return Err(self.unexpected().into()),
             }
         }
     }
 
-    /// The trie state after member `key` under `state`.
+    /// Whether the rest of the event can hold no key that leads to a field: no escape (a key
+    /// could be spelled with one) and no `"name` for a child of any open object.
+    fn rest_is_inert(&self) -> bool {
+        let rest = &self.input[self.pos..];
+        memchr::memchr(b'\\', rest).is_none()
+            && self.scratch.chain.iter().all(|&state| {
+                self.trie.nodes[state as usize]
+                    .probes
+                    .iter()
+                    .all(|probe| probe.find(rest).is_none())
+            })
+    }
+
+    /// The trie state after member `key` under `state`, with the child its first segment
+    /// reaches.
     fn child_state(
         &mut self,
         state: TrieState,
         key: RawStr<'a>,
-    ) -> Result<Option<TrieState>, EventError> {
-        let state = if state == self.trie.root() {
-            Some(state)
-        } else {
-            self.trie.step(state, b".")
-        };
-        let Some(state) = state else {
-            return Ok(None);
-        };
+    ) -> Result<Option<(TrieState, u32)>, EventError> {
         if !key.escaped {
             return Ok(self.trie.step(state, key.raw));
         }
@@ -347,31 +529,19 @@ impl<'a> Scanner<'a, '_> {
 
     fn value(
         &mut self,
-        state: Option<TrieState>,
+        state: TrieState,
         depth: usize,
         visitor: &mut impl Visitor,
-    ) -> Result<(), EventError> {
-        let Some(state) = state else {
-            return self.skip_value(depth);
-        };
+    ) -> Result<(), Halt> {
         let path = self.trie.path(state);
         let value = match self.input.get(self.pos) {
-            Some(b'{') => return self.object(Some(state), depth + 1, visitor),
+            Some(b'{') => return self.object(state, depth + 1, visitor),
             Some(b'[') => return self.array(state, depth + 1, visitor),
             Some(b'"') => {
                 let s = self.string()?;
-                if path.is_some() {
+                if path.is_some() && !self.strict && s.escaped {
                     // Values on a rule's path are checked fully.
-                    if s.escaped {
-                        let mut i = 0;
-                        while i < s.raw.len() {
-                            if s.raw[i] == b'\\' {
-                                decode_escape(s.raw, &mut i).map_err(|k| self.error(k))?;
-                            } else {
-                                i += 1;
-                            }
-                        }
-                    }
+                    self.check_string(s, self.pos - 1 - s.raw.len())?;
                 }
                 Value::String(s)
             }
@@ -385,8 +555,16 @@ impl<'a> Scanner<'a, '_> {
             Some(b't') => self.literal(b"true", Value::True)?,
             Some(b'f') => self.literal(b"false", Value::False)?,
             Some(b'n') => self.literal(b"null", Value::Null)?,
-            _ => return Err(self.unexpected()),
+            _ => return Err(self.unexpected().into()),
         };
+        // A scalar ends where its container goes on: `01` or `truex` is not a value to report,
+        // even when the rest of the event will not be read.
+        if !matches!(
+            self.input.get(self.pos),
+            None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}' | b']')
+        ) {
+            return Err(self.unexpected().into());
+        }
         if let Some(path) = path {
             visitor.leaf(path, value, &self.scratch.positions);
         }
@@ -416,7 +594,7 @@ impl<'a> Scanner<'a, '_> {
         state: TrieState,
         depth: usize,
         visitor: &mut impl Visitor,
-    ) -> Result<(), EventError> {
+    ) -> Result<(), Halt> {
         self.check_depth(depth)?;
         let id = self.arrays;
         self.arrays += 1;
@@ -426,13 +604,16 @@ impl<'a> Scanner<'a, '_> {
             self.pos += 1;
             return Ok(());
         }
+        self.open_arrays += 1;
         let mut index = 0u32;
-        loop {
+        let result = loop {
             self.skip_ws();
             self.scratch.positions.push((id, index));
-            let result = self.value(Some(state), depth, visitor);
+            let result = self.value(state, depth, visitor);
             self.scratch.positions.pop();
-            result?;
+            if let Err(e) = result {
+                break Err(e);
+            }
             self.skip_ws();
             match self.input.get(self.pos) {
                 Some(b',') => {
@@ -441,22 +622,29 @@ impl<'a> Scanner<'a, '_> {
                 }
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(());
+                    break Ok(());
                 }
-                _ => return Err(self.unexpected()),
+                _ => break Err(self.unexpected().into()),
             }
-        }
+        };
+        self.open_arrays -= 1;
+        result
     }
 
-    /// Skips one value without interpreting it: strings to their closing quote, containers to
-    /// their matching bracket (mismatched brackets and the depth limit are still errors).
+    /// Skips one value that no rule looks into. Fast reading skips strings to their closing
+    /// quote and containers to their matching bracket (mismatched brackets and the depth limit
+    /// are still errors); strict reading validates the value.
     fn skip_value(&mut self, depth: usize) -> Result<(), EventError> {
+        if self.strict {
+            return self.validate_value(depth);
+        }
         match self.input.get(self.pos) {
             Some(b'"') => self.string().map(|_| ()),
             Some(b'{' | b'[') => {
                 let mut stack: u128 = 0; // one bit per open bracket: 1 for `{`
                 let mut open = 0usize;
                 loop {
+                    self.pos += structural_run(self.input.get(self.pos..).unwrap_or_default());
                     match self.input.get(self.pos) {
                         None => return Err(self.error(JsonErrorKind::UnexpectedEnd)),
                         Some(b'"') => {
@@ -472,7 +660,8 @@ impl<'a> Scanner<'a, '_> {
                             }
                             stack = (stack << 1) | u128::from(b == b'{');
                         }
-                        Some(&b @ (b'}' | b']')) => {
+                        Some(&b) => {
+                            // `}` or `]`: `structural_run` stops at nothing else.
                             if (stack & 1 == 1) != (b == b'}') {
                                 return Err(self.unexpected());
                             }
@@ -483,21 +672,166 @@ impl<'a> Scanner<'a, '_> {
                                 return Ok(());
                             }
                         }
-                        Some(_) => {}
                     }
                     self.pos += 1;
                 }
             }
-            Some(b'-' | b'0'..=b'9') => {
-                let end = scan_number(self.input, self.pos)
-                    .ok_or_else(|| self.error(JsonErrorKind::InvalidNumber))?;
-                self.pos = end;
-                Ok(())
-            }
+            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
             Some(b't') => self.literal(b"true", Value::True).map(|_| ()),
             Some(b'f') => self.literal(b"false", Value::False).map(|_| ()),
             Some(b'n') => self.literal(b"null", Value::Null).map(|_| ()),
             _ => Err(self.unexpected()),
+        }
+    }
+
+    fn number(&mut self) -> Result<&'a [u8], EventError> {
+        let start = self.pos;
+        let end = scan_number(self.input, start)
+            .ok_or_else(|| self.error(JsonErrorKind::InvalidNumber))?;
+        self.pos = end;
+        Ok(&self.input[start..end])
+    }
+
+    /// Reads one value, checking all of it, without reporting anything (strict reading of a
+    /// value no rule looks into). `depth` is the nesting of the value's container.
+    fn validate_value(&mut self, depth: usize) -> Result<(), EventError> {
+        match self.input.get(self.pos) {
+            Some(b'"') => self.string().map(|_| ()),
+            Some(&open @ (b'{' | b'[')) => {
+                self.check_depth(depth + 1)?;
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.pos += 1;
+                self.skip_ws();
+                if self.input.get(self.pos) == Some(&close) {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip_ws();
+                    if open == b'{' {
+                        if self.input.get(self.pos) != Some(&b'"') {
+                            return Err(self.unexpected());
+                        }
+                        self.string()?;
+                        self.skip_ws();
+                        self.expect(b':')?;
+                        self.skip_ws();
+                    }
+                    self.validate_value(depth + 1)?;
+                    self.skip_ws();
+                    match self.input.get(self.pos) {
+                        Some(b',') => self.pos += 1,
+                        Some(&b) if b == close => {
+                            self.pos += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(self.unexpected()),
+                    }
+                }
+            }
+            _ => self.skip_value_scalar(),
+        }
+    }
+
+    fn skip_value_scalar(&mut self) -> Result<(), EventError> {
+        match self.input.get(self.pos) {
+            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
+            Some(b't') => self.literal(b"true", Value::True).map(|_| ()),
+            Some(b'f') => self.literal(b"false", Value::False).map(|_| ()),
+            Some(b'n') => self.literal(b"null", Value::Null).map(|_| ()),
+            _ => Err(self.unexpected()),
+        }
+    }
+}
+
+/// Eight copies of a byte.
+const fn splat(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// Marks (in its high bit) every byte of `x` that is zero; the lowest mark is exact, marks
+/// above it may be spurious.
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(splat(1)) & !x & splat(0x80)
+}
+
+/// How many bytes at the start of `bytes` can be part of a string as they are: neither a
+/// quote, a backslash nor a control character. Reads a word at a time.
+#[inline]
+fn string_run(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let special = zero_bytes(x ^ splat(b'"'))
+            | zero_bytes(x ^ splat(b'\\'))
+            // bytes below 0x20 (the high bit test keeps bytes >= 0x80 out)
+            | (x.wrapping_sub(splat(0x20)) & !x & splat(0x80));
+        if special != 0 {
+            return i + (special.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// How many bytes at the start of `bytes` (inside a container being skipped, outside its
+/// strings) are none of `"`, `[`, `]`, `{`, `}`. Reads a word at a time.
+#[inline]
+fn structural_run(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        // Setting bit 5 folds `[` onto `{` and `]` onto `}`, and nothing else onto either.
+        let folded = x | splat(0x20);
+        let special = zero_bytes(x ^ splat(b'"'))
+            | zero_bytes(folded ^ splat(b'{'))
+            | zero_bytes(folded ^ splat(b'}'));
+        if special != 0 {
+            return i + (special.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if matches!(b, b'"' | b'[' | b']' | b'{' | b'}') {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_stop_at_the_first_special_byte() {
+        for len in 0..20 {
+            for special in [b'"', b'\\', b'\n', 0x1f] {
+                let mut bytes = vec![b'a'; len];
+                bytes.push(special);
+                bytes.extend_from_slice(b"\"\\xyz");
+                assert_eq!(string_run(&bytes), len);
+            }
+            for special in [b'"', b'[', b']', b'{', b'}'] {
+                let mut bytes = vec![b'7'; len];
+                bytes.push(special);
+                bytes.extend_from_slice(b"{}[]");
+                assert_eq!(structural_run(&bytes), len);
+            }
+            // Bytes that differ from a special one only in bit 5, or are not ASCII, run on.
+            let mut bytes = b";=\x7c\x02\xc3\xa9\xe2\x82\xac\x80\xff".repeat(3);
+            bytes.truncate(len);
+            assert_eq!(structural_run(&bytes), bytes.len());
+            let plain: Vec<u8> = "é€ plain text \x7f".bytes().cycle().take(len).collect();
+            assert_eq!(string_run(&plain), len);
         }
     }
 }

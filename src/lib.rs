@@ -80,6 +80,7 @@ pub mod pattern;
 pub mod reference;
 pub mod ruleset;
 
+pub use event::Validation;
 pub use pattern::{Pattern, PatternError};
 pub use ruleset::{Ruleset, RulesetError, Snapshot};
 

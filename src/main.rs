@@ -4,8 +4,10 @@
 //! (a pattern AWS would reject, an event that is not a JSON object, a file that cannot be read,
 //! or a usage error).
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use evmatch::json::Json;
@@ -59,6 +61,34 @@ enum Command {
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
     },
+    /// Measure matching throughput: load RULES, match every event of EVENTS (the file repeated
+    /// until --min-seconds have passed), and print events/s, bytes/s, matches and compile time.
+    ///
+    /// With --json, prints one JSON object: {"events": N, "bytes": B, "seconds": S,
+    /// "events_per_sec": X, "bytes_per_sec": Y, "matches": M, "compile_seconds": C, "rules": R}
+    /// (events, bytes and matches count every repetition). A progress bar is drawn on stderr when
+    /// it is a terminal.
+    #[command(
+        after_help = "Example:\n  evmatch corpus citylots --count 50000 --seed 1 > citylots.ndjson\n  \
+        evmatch bench --rules corpus/rules/citylots/exact.json --events citylots.ndjson --json"
+    )]
+    Bench {
+        /// A JSON object mapping each rule name to its event pattern.
+        #[arg(long, value_name = "RULES")]
+        rules: String,
+        /// Newline-delimited JSON events.
+        #[arg(long, value_name = "EVENTS")]
+        events: String,
+        /// Threads to match on (default: one).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        threads: usize,
+        /// Repeat the events until this much matching time has passed.
+        #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+        min_seconds: f64,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a generated corpus as newline-delimited JSON on stdout (same seed, same bytes).
     #[command(
         after_help = "Example:\n  evmatch corpus citylots --count 50000 --seed 1 > citylots.ndjson"
@@ -98,6 +128,13 @@ fn main() -> ExitCode {
             events,
             threads,
         } => match_events(&rules, events.as_deref(), threads),
+        Command::Bench {
+            rules,
+            events,
+            threads,
+            min_seconds,
+            json,
+        } => bench(&rules, &events, threads, min_seconds, json),
         Command::Corpus { kind, count, seed } => write_corpus(kind, count, seed),
     };
     match result {
@@ -257,6 +294,122 @@ fn match_batch(
             .flat_map(|w| w.join().unwrap_or_default())
             .collect()
     })
+}
+
+fn bench(
+    rules: &str,
+    events: &str,
+    threads: usize,
+    min_seconds: f64,
+    json: bool,
+) -> Result<(), Failure> {
+    let started = Instant::now();
+    let ruleset = load_rules(rules)?;
+    let compile_seconds = started.elapsed().as_secs_f64();
+    let text = std::fs::read(events).map_err(|e| Failure(format!("cannot read {events}: {e}")))?;
+    let lines: Vec<&[u8]> = text
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .collect();
+    if lines.is_empty() {
+        return Err(Failure(format!("{events}: no events")));
+    }
+    let snapshot = ruleset.snapshot();
+    // One untimed pass: warms the caches and reports the first bad line, if any.
+    let mut scratch = Scratch::new();
+    let mut names = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        names.clear();
+        snapshot
+            .matches_into(line, &mut scratch, &mut names)
+            .map_err(|e| Failure(format!("{events}: line {}: {e}", i + 1)))?;
+    }
+    let threads = threads.max(1);
+    let progress = std::io::stderr().is_terminal() && !json;
+    let done = AtomicU64::new(0);
+    let min = Duration::from_secs_f64(min_seconds.max(0.0));
+    let chunk = lines.len().div_ceil(threads);
+    let started = Instant::now();
+    let totals: Vec<(u64, u64, u64)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = lines
+            .chunks(chunk)
+            .map(|part| {
+                let snapshot = &snapshot;
+                let done = &done;
+                scope.spawn(move || {
+                    let (mut events, mut bytes, mut matches) = (0u64, 0u64, 0u64);
+                    let mut scratch = Scratch::new();
+                    let mut names = Vec::new();
+                    loop {
+                        for line in part {
+                            names.clear();
+                            // Every line matched cleanly in the warm-up pass.
+                            let _ = snapshot.matches_into(line, &mut scratch, &mut names);
+                            matches += names.len() as u64;
+                            bytes += line.len() as u64;
+                        }
+                        events += part.len() as u64;
+                        done.fetch_add(part.len() as u64, Ordering::Relaxed);
+                        if started.elapsed() >= min {
+                            return (events, bytes, matches);
+                        }
+                    }
+                })
+            })
+            .collect();
+        if progress {
+            while !workers.iter().all(|w| w.is_finished()) {
+                draw_progress(started.elapsed(), min, done.load(Ordering::Relaxed));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            eprint!("\r{:72}\r", "");
+        }
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let (events, bytes, matches) = totals
+        .iter()
+        .fold((0, 0, 0), |a, t| (a.0 + t.0, a.1 + t.1, a.2 + t.2));
+    let events_per_sec = events as f64 / seconds;
+    let bytes_per_sec = bytes as f64 / seconds;
+    let count = ruleset.len();
+    if json {
+        println!(
+            "{{\"events\": {events}, \"bytes\": {bytes}, \"seconds\": {seconds:.6}, \
+             \"events_per_sec\": {events_per_sec:.1}, \"bytes_per_sec\": {bytes_per_sec:.1}, \
+             \"matches\": {matches}, \"compile_seconds\": {compile_seconds:.6}, \"rules\": {count}}}"
+        );
+    } else {
+        println!(
+            "{count} rules compiled in {compile_seconds:.3} s\n\
+             {events} events ({} per pass, {threads} thread{}) in {seconds:.3} s\n\
+             {events_per_sec:.0} events/s, {:.1} MB/s\n\
+             {matches} matches",
+            lines.len(),
+            if threads == 1 { "" } else { "s" },
+            bytes_per_sec / 1e6,
+        );
+    }
+    Ok(())
+}
+
+/// Draws `[#####     ] 45%  1234567 events` on stderr, over the previous one.
+fn draw_progress(elapsed: Duration, total: Duration, events: u64) {
+    let fraction = if total.is_zero() {
+        1.0
+    } else {
+        (elapsed.as_secs_f64() / total.as_secs_f64()).min(1.0)
+    };
+    let filled = (fraction * 30.0) as usize;
+    eprint!(
+        "\r[{}{}] {:3.0}%  {events} events",
+        "#".repeat(filled),
+        " ".repeat(30 - filled),
+        fraction * 100.0
+    );
 }
 
 fn write_corpus(kind: CorpusKind, count: usize, seed: u64) -> Result<(), Failure> {

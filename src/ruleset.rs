@@ -33,7 +33,7 @@ use regex_automata::PatternSet;
 
 use crate::automaton::{FieldIndex, Hit};
 use crate::consistency::{self, FieldOptions};
-use crate::event::{self, EventError, FieldTrie, PathId, ScanScratch, Value, Visitor};
+use crate::event::{self, EventError, FieldTrie, PathId, ScanScratch, Validation, Value, Visitor};
 use crate::json::JsonError;
 use crate::number::ComparableNumber;
 use crate::pattern::{FieldCondition, Literal, Matcher, Pattern, PatternError};
@@ -105,11 +105,36 @@ impl<N: Clone + Eq + Hash> Default for Ruleset<N> {
 }
 
 impl<N: Clone + Eq + Hash> Ruleset<N> {
-    /// An empty rule set.
+    /// An empty rule set that reads events the fast way ([`Validation::Fast`]): only as much
+    /// of each event as matching needs, with the same results as a full read.
     pub fn new() -> Ruleset<N> {
+        Ruleset::with_validation(Validation::Fast)
+    }
+
+    /// An empty rule set that reads events as `validation` says. With
+    /// [`Validation::Strict`], every byte of every event is validated, and an event that is
+    /// not valid JSON is an error even where no rule looks.
+    ///
+    /// ```
+    /// use evmatch::{Ruleset, Validation};
+    ///
+    /// let event = br#"{"source": "shop", "rest": [1, 2, oops]}"#;
+    /// let fast = Ruleset::new();
+    /// fast.add_json("shop", r#"{"source": ["shop"]}"#)?;
+    /// // The fast reader skips `rest` without parsing it (and may not read it at all).
+    /// assert_eq!(fast.matches(event).unwrap(), ["shop"]);
+    ///
+    /// let strict = Ruleset::with_validation(Validation::Strict);
+    /// strict.add_json("shop", r#"{"source": ["shop"]}"#)?;
+    /// assert!(strict.matches(event).is_err());
+    /// # Ok::<(), evmatch::RulesetError>(())
+    /// ```
+    pub fn with_validation(validation: Validation) -> Ruleset<N> {
+        let mut empty = Snapshot::empty();
+        empty.validation = validation;
         Ruleset {
-            writer: Mutex::new(Snapshot::empty()),
-            current: RwLock::new(Arc::new(Snapshot::empty())),
+            writer: Mutex::new(empty.clone()),
+            current: RwLock::new(Arc::new(empty)),
         }
     }
 
@@ -253,6 +278,7 @@ pub struct Snapshot<N> {
     /// Branches that can match with no value hit at all (every slot accepts absence).
     absence_only: Arc<Vec<u32>>,
     wildcards: usize,
+    validation: Validation,
     /// Paths whose index changed since the last `finish`.
     dirty: Vec<PathId>,
 }
@@ -268,6 +294,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             name_index: Arc::new(HashMap::new()),
             absence_only: Arc::new(Vec::new()),
             wildcards: 0,
+            validation: Validation::Fast,
             dirty: Vec::new(),
         }
     }
@@ -435,6 +462,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 event,
                 &self.trie,
                 MAX_EVENT_DEPTH,
+                self.validation,
                 &mut scan_scratch,
                 &mut visitor,
             );

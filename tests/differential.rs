@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use evmatch::json::Json;
-use evmatch::{reference, Pattern, Ruleset};
+use evmatch::{reference, Pattern, Ruleset, Validation};
 use proptest::prelude::*;
 
 fn cases(default: u32) -> ProptestConfig {
@@ -205,13 +205,17 @@ fn compiled_names(rules: &Ruleset<String>, event: &Json) -> Vec<String> {
 proptest! {
     #![proptest_config(cases(4000))]
 
-    /// One rule: the compiled matcher agrees with the reference.
+    /// One rule: the compiled matcher, reading fast or strictly, agrees with the reference.
     #[test]
     fn one_rule(pattern in pattern(), event in event()) {
         let rules = Ruleset::new();
         rules.add("r".to_string(), &pattern).unwrap();
+        let strict = Ruleset::with_validation(Validation::Strict);
+        strict.add("r".to_string(), &pattern).unwrap();
         let model = BTreeMap::from([("r".to_string(), vec![pattern])]);
-        prop_assert_eq!(compiled_names(&rules, &event), reference_names(&model, &event));
+        let expected = reference_names(&model, &event);
+        prop_assert_eq!(compiled_names(&rules, &event), expected.clone());
+        prop_assert_eq!(compiled_names(&strict, &event), expected);
     }
 
     /// Many rules loaded at once, some sharing a name.
