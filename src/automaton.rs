@@ -23,7 +23,7 @@
 //! Every entry carries the [`Hit`]s it produces: which branch of which rule, and which field of
 //! the branch, the matcher belongs to. Rules that share a matcher share the entry.
 
-use std::collections::HashMap;
+use ahash::AHashMap as HashMap;
 use std::sync::Arc;
 
 use regex_automata::meta::{Builder, Config, Regex};

@@ -63,7 +63,7 @@ struct TrieNode {
     /// The same, hashed, once there are many children.
     lookup: Option<ahash::AHashMap<Box<[u8]>, u32>>,
     path: Option<PathId>,
-    /// One finder of `"segment` per child: the proof that a rest of an event holds no key
+    /// One finder of `"segment` per child: the proof that the rest of an event holds no key
     /// that leads here.
     probes: Vec<memmem::Finder<'static>>,
 }
@@ -97,15 +97,15 @@ impl FieldTrie {
                     self.nodes.push(TrieNode::default());
                     let node = &mut self.nodes[state as usize];
                     node.children.push((segment.into(), next));
+                    let mut probe = Vec::with_capacity(segment.len() + 1);
+                    probe.push(b'"');
+                    probe.extend_from_slice(segment);
+                    node.probes.push(memmem::Finder::new(&probe).into_owned());
                     if let Some(lookup) = &mut node.lookup {
                         lookup.insert(segment.into(), next);
                     } else if node.children.len() > LINEAR_CHILDREN {
                         node.lookup = Some(node.children.iter().cloned().collect());
                     }
-                    let mut probe = Vec::with_capacity(segment.len() + 1);
-                    probe.push(b'"');
-                    probe.extend_from_slice(segment);
-                    node.probes.push(memmem::Finder::new(&probe).into_owned());
                     next
                 }
             };
@@ -137,6 +137,10 @@ impl FieldTrie {
     /// The state after key `key` (split at its dots) under `state`; with it, the child
     /// reached by the key's first segment.
     fn step(&self, state: TrieState, key: &[u8]) -> Option<(TrieState, u32)> {
+        if !key.contains(&b'.') {
+            let child = self.child(state.0, key)?;
+            return Some((TrieState(child), child));
+        }
         let mut segments = key.split(|&b| b == b'.');
         let first = self.child(state.0, segments.next().unwrap_or_default())?;
         let mut s = first;
@@ -499,8 +503,9 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
-    /// Whether the rest of the event can hold no key that leads to a field: no escape (a key
-    /// could be spelled with one) and no `"name` for a child of any open object.
+    /// Whether the rest of the event can hold no key that leads to a field: no backslash (a
+    /// key could be spelled with an escape) and no `"name` for a child of any open object.
+    /// Each is one vectorized search of the rest.
     fn rest_is_inert(&self) -> bool {
         let rest = &self.input[self.pos..];
         memchr::memchr(b'\\', rest).is_none()

@@ -78,6 +78,14 @@ impl ComparableNumber {
 
     /// Parses the bytes of a JSON number, as they appear in an event.
     pub fn parse_bytes(text: &[u8]) -> Result<ComparableNumber, NumberError> {
+        match Self::parse_plain(text) {
+            Some(outcome) => outcome,
+            None => Self::parse_general(text),
+        }
+    }
+
+    /// Any JSON number, in the comparable domain or not.
+    fn parse_general(text: &[u8]) -> Result<ComparableNumber, NumberError> {
         if crate::json::scan_number(text, 0) != Some(text.len()) {
             return Err(NumberError::NotANumber);
         }
@@ -95,15 +103,15 @@ impl ComparableNumber {
             None => (mantissa, &mantissa[mantissa.len()..]),
         };
         // The value is `digits × 10^exp10`, with `digits` free of leading and trailing zeros.
-        let digits_iter = int_part.iter().chain(frac_part.iter());
-        let all: Vec<u8> = digits_iter.copied().collect();
-        let first = all.iter().position(|&d| d != b'0');
+        let all = || int_part.iter().chain(frac_part.iter()).copied();
+        let count = int_part.len() + frac_part.len();
+        let first = all().position(|d| d != b'0');
         let Some(first) = first else {
             return Ok(ComparableNumber(0));
         };
-        let last = all.iter().rposition(|&d| d != b'0').unwrap_or(first);
-        let trailing_zeros = (all.len() - 1 - last) as i64;
-        let digits = &all[first..=last];
+        let last = count - 1 - all().rev().position(|d| d != b'0').unwrap_or(0);
+        let trailing_zeros = (count - 1 - last) as i64;
+        let digits = || all().skip(first).take(last + 1 - first);
         let exp10 = exponent
             .saturating_sub(frac_part.len() as i64)
             .saturating_add(trailing_zeros);
@@ -112,12 +120,12 @@ impl ComparableNumber {
         }
         // Shifting by six places makes the value an integer: digits × 10^(exp10 + 6).
         let shift = exp10.saturating_add(DECIMAL_PLACES as i64);
-        let magnitude_digits = shift.saturating_add(digits.len() as i64);
+        let magnitude_digits = shift.saturating_add((last + 1 - first) as i64);
         if magnitude_digits > 19 {
             return Err(NumberError::Overflow);
         }
         let mut value: u128 = 0;
-        for &d in digits {
+        for d in digits() {
             value = value * 10 + u128::from(d - b'0');
         }
         value *= 10u128.pow(shift as u32);
@@ -129,6 +137,47 @@ impl ComparableNumber {
         }
         let value = value as i64;
         Ok(ComparableNumber(if negative { -value } else { value }))
+    }
+
+    /// The common spelling `-?int(.frac)?` with at most ten integer digits, read in one pass:
+    /// `Some` with the outcome, or `None` to leave the number to the general reader.
+    fn parse_plain(text: &[u8]) -> Option<Result<ComparableNumber, NumberError>> {
+        let (negative, rest) = match text.split_first()? {
+            (b'-', rest) => (true, rest),
+            _ => (false, text),
+        };
+        let int_len = rest
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if int_len == 0 || int_len > 10 || (int_len > 1 && rest[0] == b'0') {
+            return None;
+        }
+        let mut value: i64 = 0;
+        for &d in &rest[..int_len] {
+            value = value * 10 + i64::from(d - b'0');
+        }
+        let mut frac = match &rest[int_len..] {
+            [] => &[][..],
+            [b'.', frac @ ..] if !frac.is_empty() && frac.iter().all(u8::is_ascii_digit) => frac,
+            _ => return None,
+        };
+        while let [head @ .., b'0'] = frac {
+            frac = head;
+        }
+        if frac.len() > DECIMAL_PLACES as usize {
+            return Some(Err(NumberError::TooManyDecimals));
+        }
+        value *= SCALE;
+        let mut unit = SCALE;
+        for &d in frac {
+            unit /= 10;
+            value += i64::from(d - b'0') * unit;
+        }
+        if value > MAX_SCALED {
+            return None; // the general reader names the error
+        }
+        Some(Ok(ComparableNumber(if negative { -value } else { value })))
     }
 
     /// The value in millionths.
@@ -173,6 +222,53 @@ fn parse_exponent(text: &[u8]) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_one_pass_reader_agrees_with_the_general_one() {
+        let ints = [
+            "0",
+            "7",
+            "10",
+            "00",
+            "01",
+            "122",
+            "4999999999",
+            "5000000000",
+            "5000000001",
+            "9999999999",
+            "12345678901",
+        ];
+        let fracs = [
+            "",
+            ".",
+            ".0",
+            ".5",
+            ".000000",
+            ".1234560",
+            ".123456",
+            ".1234567",
+            ".000001",
+            ".0000001",
+            ".503870533390784",
+            ".x",
+        ];
+        let mut checked = 0;
+        for sign in ["", "-", "+"] {
+            for int in ints {
+                for frac in fracs {
+                    for tail in ["", "e2", " "] {
+                        let text = format!("{sign}{int}{frac}{tail}");
+                        if let Some(plain) = ComparableNumber::parse_plain(text.as_bytes()) {
+                            let general = ComparableNumber::parse_general(text.as_bytes());
+                            assert_eq!(plain, general, "{text}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
 
     fn n(text: &str) -> Result<i64, NumberError> {
         ComparableNumber::parse(text).map(ComparableNumber::millionths)

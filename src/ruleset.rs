@@ -271,6 +271,9 @@ pub struct Snapshot<N> {
     trie: Arc<FieldTrie>,
     path_ids: Arc<HashMap<String, PathId>>,
     fields: Vec<Arc<FieldIndex>>,
+    /// Per path: the kinds of value some rule there can accept ([`ValueKinds`]); the scan keeps
+    /// no other value. Only grows (a removed rule leaves its kinds behind, harmlessly).
+    accepts: Arc<Vec<u8>>,
     /// Branch id → branch; `None` once removed.
     branches: Arc<Vec<Option<Arc<BranchInfo>>>>,
     names: Arc<Vec<Option<N>>>,
@@ -289,6 +292,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             trie: Arc::new(FieldTrie::new()),
             path_ids: Arc::new(HashMap::new()),
             fields: Vec::new(),
+            accepts: Arc::new(Vec::new()),
             branches: Arc::new(Vec::new()),
             names: Arc::new(Vec::new()),
             name_index: Arc::new(HashMap::new()),
@@ -307,6 +311,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         Arc::make_mut(&mut self.path_ids).insert(path.to_string(), id);
         Arc::make_mut(&mut self.trie).insert(path, id);
         self.fields.push(Arc::new(FieldIndex::default()));
+        Arc::make_mut(&mut self.accepts).push(0);
         id
     }
 
@@ -371,6 +376,14 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             };
             for (slot, field) in branch.fields().iter().enumerate() {
                 let path = self.path_id(field.path());
+                let kinds = field
+                    .matchers()
+                    .iter()
+                    .fold(0, |k, m| k | ValueKinds::of(m));
+                let accepts = self.accepts[path.0 as usize];
+                if accepts | kinds != accepts {
+                    Arc::make_mut(&mut self.accepts)[path.0 as usize] |= kinds;
+                }
                 info.paths.push(path);
                 info.full |= 1 << slot;
                 if field.matches_absent() {
@@ -515,7 +528,8 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         let epoch = scratch.epoch;
         hits.clear();
         let mut mask = 0u64;
-        let mut in_arrays = false;
+        // Slots with a hit inside an array.
+        let mut in_arrays = 0u64;
         for (slot, (field, path)) in info.fields.iter().zip(&info.paths).enumerate() {
             let bit = 1u64 << slot;
             let seen = scratch.path_seen[path.0 as usize];
@@ -527,7 +541,9 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                     if field.matchers().iter().any(|m| scalar_matches(m, &value)) {
                         hits.push((bit, leaf));
                         mask |= bit;
-                        in_arrays |= l.positions.1 > 0;
+                        if l.positions.1 > 0 {
+                            in_arrays |= bit;
+                        }
                     }
                     leaf = l.next;
                 }
@@ -545,7 +561,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             let seen = scratch.path_seen[info.paths[slot].0 as usize];
             if seen.epoch != epoch {
                 absent_ok |= 1 << slot;
-            } else if seen.in_arrays && in_arrays {
+            } else if seen.in_arrays && in_arrays != 0 {
                 // Absence then depends on which elements the other fields use.
                 exact = true;
             }
@@ -556,7 +572,8 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         if (mask | absent_ok) != info.full {
             return false;
         }
-        if !in_arrays {
+        if in_arrays & (in_arrays - 1) == 0 {
+            // At most one slot has values in arrays: no two slots can disagree on an element.
             return true;
         }
         let mut options: Vec<(u64, &[(u32, u32)])> = hits
@@ -607,6 +624,41 @@ fn selectivity(matcher: &Matcher) -> u8 {
         Matcher::Wildcard(_) => 4,
         Matcher::AnythingBut(_) => 5,
         Matcher::Exists(_) => 6,
+    }
+}
+
+/// Bit sets of the kinds of value a matcher can accept.
+struct ValueKinds;
+
+impl ValueKinds {
+    const STRING: u8 = 1;
+    /// A number in the comparable domain.
+    const COMPARABLE: u8 = 2;
+    /// A number outside it (equal only by spelling).
+    const OTHER_NUMBER: u8 = 4;
+    const BOOL: u8 = 8;
+    const NULL: u8 = 16;
+    const ALL: u8 = 31;
+
+    fn of(matcher: &Matcher) -> u8 {
+        match matcher {
+            Matcher::Exact(Literal::String { .. })
+            | Matcher::Prefix { .. }
+            | Matcher::Suffix { .. }
+            | Matcher::EqualsIgnoreCase(_)
+            | Matcher::Wildcard(_)
+            | Matcher::Cidr(_) => Self::STRING,
+            // Same spelling, same domain: a comparable pattern number equals only comparable
+            // event numbers, and the other way round.
+            Matcher::Exact(Literal::Number { value: Some(_), .. }) | Matcher::Numeric(_) => {
+                Self::COMPARABLE
+            }
+            Matcher::Exact(Literal::Number { value: None, .. }) => Self::OTHER_NUMBER,
+            Matcher::Exact(Literal::Bool(_)) => Self::BOOL,
+            Matcher::Exact(Literal::Null) => Self::NULL,
+            // Presence and absence count every value.
+            Matcher::Exists(_) | Matcher::AnythingBut(_) => Self::ALL,
+        }
     }
 }
 
@@ -758,9 +810,20 @@ struct Collector<'s, 'c, N> {
 
 impl<N> Visitor for Collector<'_, '_, N> {
     fn leaf(&mut self, path: PathId, value: Value<'_>, positions: &[(u32, u32)]) {
+        let accepts = self.snapshot.accepts[path.0 as usize];
         let scratch = &mut *self.scratch;
         let epoch = scratch.epoch;
         let mut text = "";
+        // A value of a kind no rule at this path accepts is neither kept nor looked up.
+        let wanted = match value {
+            Value::String(_) => ValueKinds::STRING,
+            Value::Number(_) => ValueKinds::COMPARABLE | ValueKinds::OTHER_NUMBER,
+            Value::True | Value::False => ValueKinds::BOOL,
+            Value::Null => ValueKinds::NULL,
+        };
+        if accepts & wanted == 0 {
+            return;
+        }
         let (kind, bytes): (LeafKind, &[u8]) = match value {
             Value::String(raw) => match raw.decode(&mut scratch.text) {
                 Ok(s) => {
@@ -774,10 +837,18 @@ impl<N> Visitor for Collector<'_, '_, N> {
                     return;
                 }
             },
-            Value::Number(text) => (
-                LeafKind::Num(ComparableNumber::parse_bytes(text).ok()),
-                text,
-            ),
+            Value::Number(text) => {
+                let number = ComparableNumber::parse_bytes(text).ok();
+                let kind = if number.is_some() {
+                    ValueKinds::COMPARABLE
+                } else {
+                    ValueKinds::OTHER_NUMBER
+                };
+                if accepts & kind == 0 {
+                    return;
+                }
+                (LeafKind::Num(number), text)
+            }
             Value::True => (LeafKind::True, &[]),
             Value::False => (LeafKind::False, &[]),
             Value::Null => (LeafKind::Null, &[]),
