@@ -17,7 +17,10 @@ fn scaling(c: &mut Criterion) {
     let bytes: usize = events.iter().map(|e| e.len()).sum();
     for (family, mixed) in [("exact", false), ("mixed", true)] {
         let mut group = c.benchmark_group(format!("scaling/{family}"));
-        group.throughput(Throughput::Elements(events.len() as u64));
+        group.throughput(Throughput::ElementsAndBytes {
+            elements: events.len() as u64,
+            bytes: bytes as u64,
+        });
         group.sample_size(20);
         for count in [1usize, 100, 10_000, 100_000] {
             let rules = Ruleset::new();

@@ -122,6 +122,7 @@ impl FieldTrie {
         TrieState(0)
     }
 
+    #[inline]
     fn child(&self, state: u32, segment: &[u8]) -> Option<u32> {
         let node = &self.nodes[state as usize];
         match &node.lookup {
@@ -136,10 +137,15 @@ impl FieldTrie {
 
     /// The state after key `key` (split at its dots) under `state`; with it, the child
     /// reached by the key's first segment.
+    #[inline]
     fn step(&self, state: TrieState, key: &[u8]) -> Option<(TrieState, u32)> {
-        if !key.contains(&b'.') {
-            let child = self.child(state.0, key)?;
+        // Segments hold no dot: a key that names a child is dot-free, and only a key that names
+        // none needs splitting.
+        if let Some(child) = self.child(state.0, key) {
             return Some((TrieState(child), child));
+        }
+        if !key.iter().any(|&b| b == b'.') {
+            return None;
         }
         let mut segments = key.split(|&b| b == b'.');
         let first = self.child(state.0, segments.next().unwrap_or_default())?;
@@ -355,12 +361,14 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
+    #[inline]
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.input.get(self.pos) {
             self.pos += 1;
         }
     }
 
+    #[inline]
     fn expect(&mut self, byte: u8) -> Result<(), EventError> {
         if self.input.get(self.pos) == Some(&byte) {
             self.pos += 1;
@@ -372,6 +380,7 @@ impl<'a> Scanner<'a, '_> {
 
     /// Reads a string starting at its opening quote; returns the raw bytes between the quotes.
     /// In strict reading, checks its escapes and UTF-8 too.
+    #[inline]
     fn string(&mut self) -> Result<RawStr<'a>, EventError> {
         self.pos += 1;
         let start = self.pos;
@@ -519,6 +528,7 @@ impl<'a> Scanner<'a, '_> {
 
     /// The trie state after member `key` under `state`, with the child its first segment
     /// reaches.
+    #[inline]
     fn child_state(
         &mut self,
         state: TrieState,

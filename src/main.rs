@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 use evmatch::json::Json;
 use evmatch::ruleset::Scratch;
-use evmatch::{reference, Pattern, Ruleset};
+use evmatch::{reference, Pattern, Ruleset, Validation};
 
 #[derive(Parser)]
 #[command(
@@ -60,6 +60,10 @@ enum Command {
         /// Threads to match on (default: all cores). Output order follows input order.
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Read and validate every byte of every event: a line that is not valid JSON is an
+        /// error even where no rule looks.
+        #[arg(long)]
+        strict: bool,
     },
     /// Measure matching throughput: load RULES, match every event of EVENTS (the file repeated
     /// until --min-seconds have passed), and print events/s, bytes/s, matches and compile time.
@@ -88,17 +92,29 @@ enum Command {
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
+        /// Read and validate every byte of every event (`Validation::Strict`) instead of only
+        /// what matching needs.
+        #[arg(long)]
+        strict: bool,
+        /// Measure the baseline instead of matching: parse every event into a
+        /// `serde_json::Value` (matches and rules are then 0).
+        #[arg(long)]
+        baseline: bool,
     },
-    /// Write a generated corpus as newline-delimited JSON on stdout (same seed, same bytes).
+    /// Write a generated corpus on stdout (same seed, same bytes): events as newline-delimited
+    /// JSON, rule sets in the --rules format.
     #[command(
-        after_help = "Example:\n  evmatch corpus citylots --count 50000 --seed 1 > citylots.ndjson"
+        after_help = "Examples:\n  evmatch corpus citylots --count 50000 --seed 1 > citylots.ndjson\n  \
+            evmatch corpus rules-mixed --count 100000 --seed 1 > rules-100k.json"
     )]
     Corpus {
-        /// What to write: `citylots` (GeoJSON features shaped like San Francisco's CityLots) or
-        /// `destinations` (AWS Lambda Destinations execution records in their EventBridge envelope).
+        /// What to write: `citylots` (GeoJSON features shaped like San Francisco's CityLots),
+        /// `destinations` (AWS Lambda Destinations execution records in their EventBridge
+        /// envelope), or a scaling rule set over the destination records: `rules-exact` (exact
+        /// matches on an order id) or `rules-mixed` (every operator).
         #[arg(value_enum)]
         kind: CorpusKind,
-        /// How many events.
+        /// How many events (or rules).
         #[arg(long, default_value_t = 1000)]
         count: usize,
         /// The seed of the generator.
@@ -107,10 +123,12 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
 enum CorpusKind {
     Citylots,
     Destinations,
+    RulesExact,
+    RulesMixed,
 }
 
 /// A failure to report on stderr, with exit code 2.
@@ -127,14 +145,24 @@ fn main() -> ExitCode {
             rules,
             events,
             threads,
-        } => match_events(&rules, events.as_deref(), threads),
+            strict,
+        } => match_events(&rules, events.as_deref(), threads, strict),
         Command::Bench {
             rules,
             events,
             threads,
             min_seconds,
             json,
-        } => bench(&rules, &events, threads, min_seconds, json),
+            strict,
+            baseline,
+        } => {
+            let mode = match (baseline, strict) {
+                (true, _) => BenchMode::Baseline,
+                (false, true) => BenchMode::Match(Validation::Strict),
+                (false, false) => BenchMode::Match(Validation::Fast),
+            };
+            bench(&rules, &events, threads, min_seconds, json, mode)
+        }
         Command::Corpus { kind, count, seed } => write_corpus(kind, count, seed),
     };
     match result {
@@ -175,7 +203,7 @@ fn test_event_pattern(pattern_arg: &str, event_arg: &str) -> Result<(), Failure>
 }
 
 /// Loads a rules file: a JSON object of rule name → pattern.
-fn load_rules(path: &str) -> Result<Ruleset<String>, Failure> {
+fn load_rules(path: &str, validation: Validation) -> Result<Ruleset<String>, Failure> {
     let text = std::fs::read(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))?;
     let json = Json::parse(&text).map_err(|e| Failure(format!("{path}: not valid JSON: {e}")))?;
     let Json::Object(members) = json else {
@@ -189,7 +217,7 @@ fn load_rules(path: &str) -> Result<Ruleset<String>, Failure> {
             .map_err(|e| Failure(format!("{path}: rule {name:?}: {e}")))?;
         patterns.push((name.clone(), parsed));
     }
-    let rules = Ruleset::new();
+    let rules = Ruleset::with_validation(validation);
     rules
         .add_many(patterns.iter().map(|(n, p)| (n.clone(), p)))
         .map_err(|e| Failure(format!("{path}: {e}")))?;
@@ -199,8 +227,20 @@ fn load_rules(path: &str) -> Result<Ruleset<String>, Failure> {
 /// How many event lines are matched together before their results are written.
 const BATCH: usize = 4096;
 
-fn match_events(rules: &str, events: Option<&str>, threads: Option<usize>) -> Result<(), Failure> {
-    let rules = load_rules(rules)?;
+fn match_events(
+    rules: &str,
+    events: Option<&str>,
+    threads: Option<usize>,
+    strict: bool,
+) -> Result<(), Failure> {
+    let rules = load_rules(
+        rules,
+        if strict {
+            Validation::Strict
+        } else {
+            Validation::Fast
+        },
+    )?;
     let threads = threads
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1)
@@ -296,15 +336,27 @@ fn match_batch(
     })
 }
 
+/// What `bench` times.
+#[derive(Clone, Copy)]
+enum BenchMode {
+    Match(Validation),
+    Baseline,
+}
+
 fn bench(
     rules: &str,
     events: &str,
     threads: usize,
     min_seconds: f64,
     json: bool,
+    mode: BenchMode,
 ) -> Result<(), Failure> {
     let started = Instant::now();
-    let ruleset = load_rules(rules)?;
+    let validation = match mode {
+        BenchMode::Match(validation) => validation,
+        BenchMode::Baseline => Validation::Fast,
+    };
+    let ruleset = load_rules(rules, validation)?;
     let compile_seconds = started.elapsed().as_secs_f64();
     let text = std::fs::read(events).map_err(|e| Failure(format!("cannot read {events}: {e}")))?;
     let lines: Vec<&[u8]> = text
@@ -342,10 +394,18 @@ fn bench(
                     let mut names = Vec::new();
                     loop {
                         for line in part {
-                            names.clear();
-                            // Every line matched cleanly in the warm-up pass.
-                            let _ = snapshot.matches_into(line, &mut scratch, &mut names);
-                            matches += names.len() as u64;
+                            match mode {
+                                BenchMode::Match(_) => {
+                                    names.clear();
+                                    // Every line matched cleanly in the warm-up pass.
+                                    let _ = snapshot.matches_into(line, &mut scratch, &mut names);
+                                    matches += names.len() as u64;
+                                }
+                                BenchMode::Baseline => {
+                                    let value = serde_json::from_slice::<serde_json::Value>(line);
+                                    std::hint::black_box(value.is_ok());
+                                }
+                            }
                             bytes += line.len() as u64;
                         }
                         events += part.len() as u64;
@@ -375,7 +435,10 @@ fn bench(
         .fold((0, 0, 0), |a, t| (a.0 + t.0, a.1 + t.1, a.2 + t.2));
     let events_per_sec = events as f64 / seconds;
     let bytes_per_sec = bytes as f64 / seconds;
-    let count = ruleset.len();
+    let count = match mode {
+        BenchMode::Match(_) => ruleset.len(),
+        BenchMode::Baseline => 0,
+    };
     if json {
         println!(
             "{{\"events\": {events}, \"bytes\": {bytes}, \"seconds\": {seconds:.6}, \
@@ -413,18 +476,31 @@ fn draw_progress(elapsed: Duration, total: Duration, events: u64) {
 }
 
 fn write_corpus(kind: CorpusKind, count: usize, seed: u64) -> Result<(), Failure> {
-    let mut rng = evmatch::corpus::Rng::new(seed);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let write_error = |e: std::io::Error| Failure(format!("cannot write: {e}"));
+    let generate: fn(&mut evmatch::corpus::Rng) -> String = match kind {
+        CorpusKind::Citylots => evmatch::corpus::citylot,
+        CorpusKind::Destinations => evmatch::corpus::destination_record,
+        CorpusKind::RulesExact | CorpusKind::RulesMixed => {
+            // A rule set is one JSON object (the --rules format), one rule per line.
+            let rules = evmatch::corpus::scaling_rules(count, kind == CorpusKind::RulesMixed, seed);
+            writeln!(out, "{{").map_err(write_error)?;
+            for (i, (name, pattern)) in rules.iter().enumerate() {
+                let mut quoted = String::new();
+                evmatch::json::write_string(&mut quoted, name).ok();
+                let comma = if i + 1 < rules.len() { "," } else { "" };
+                writeln!(out, "  {quoted}: {pattern}{comma}").map_err(write_error)?;
+            }
+            writeln!(out, "}}").map_err(write_error)?;
+            return out.flush().map_err(write_error);
+        }
+    };
+    let mut rng = evmatch::corpus::Rng::new(seed);
     for _ in 0..count {
-        let event = match kind {
-            CorpusKind::Citylots => evmatch::corpus::citylot(&mut rng),
-            CorpusKind::Destinations => evmatch::corpus::destination_record(&mut rng),
-        };
-        writeln!(out, "{event}").map_err(|e| Failure(format!("cannot write: {e}")))?;
+        writeln!(out, "{}", generate(&mut rng)).map_err(write_error)?;
     }
-    out.flush()
-        .map_err(|e| Failure(format!("cannot write: {e}")))
+    out.flush().map_err(write_error)
 }
 
 fn article(noun: &str) -> &'static str {

@@ -506,7 +506,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             if scratch.name_seen[info.name as usize] == epoch {
                 continue; // the name matched already
             }
-            if self.branch_matches(info, scratch, &mut hits) {
+            if self.branch_matches(id, info, scratch, &mut hits) {
                 scratch.name_seen[info.name as usize] = epoch;
                 if let Some(name) = &self.names[info.name as usize] {
                     out.push(name.clone());
@@ -521,6 +521,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
     /// then the hits are checked for array consistency.
     fn branch_matches(
         &self,
+        id: u32,
         info: &BranchInfo,
         scratch: &Scratch,
         hits: &mut Vec<(u64, u32)>,
@@ -530,15 +531,47 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         let mut mask = 0u64;
         // Slots with a hit inside an array.
         let mut in_arrays = 0u64;
-        for (slot, (field, path)) in info.fields.iter().zip(&info.paths).enumerate() {
+        // The anchor first: every match uses one of its hits, so a value of another slot that
+        // sits in a different element of a shared array than all of them cannot take part,
+        // and is not even tested (an item rule then looks at one element, not all of them).
+        let anchor = info.anchor.map_or(0, usize::from);
+        let order = std::iter::once(anchor).chain((0..info.fields.len()).filter(|&s| s != anchor));
+        let mut anchor_hits = 0..0;
+        for slot in order {
+            let (field, path) = (&info.fields[slot], info.paths[slot]);
             let bit = 1u64 << slot;
+            let restrict = info.anchor.is_some() && slot != anchor && info.absent & bit == 0;
             let seen = scratch.path_seen[path.0 as usize];
-            if seen.epoch == epoch {
+            if info.anchor == Some(slot as u8) {
+                // The index found exactly the values that satisfy the anchor's matchers.
+                let mut entry = scratch.candidate[id as usize].hits;
+                while entry != NO_LEAF {
+                    let (leaf, next) = scratch.anchor_hits[entry as usize];
+                    hits.push((bit, leaf));
+                    mask |= bit;
+                    if scratch.leaves[leaf as usize].positions.1 > 0 {
+                        in_arrays |= bit;
+                    }
+                    entry = next;
+                }
+            } else if seen.epoch == epoch {
                 let mut leaf = seen.first;
                 while leaf != NO_LEAF {
                     let l = &scratch.leaves[leaf as usize];
-                    let value = scratch.scalar(l);
-                    if field.matchers().iter().any(|m| scalar_matches(m, &value)) {
+                    let usable = !restrict
+                        || anchor_hits.len() > RESTRICT_BELOW
+                        || hits[anchor_hits.clone()].iter().any(|&(_, h)| {
+                            consistency::compatible(
+                                scratch.leaf_positions(h),
+                                scratch.leaf_positions(leaf),
+                            )
+                        });
+                    if usable
+                        && field
+                            .matchers()
+                            .iter()
+                            .any(|m| scalar_matches(m, &scratch.scalar(l)))
+                    {
                         hits.push((bit, leaf));
                         mask |= bit;
                         if l.positions.1 > 0 {
@@ -550,6 +583,9 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             }
             if mask & bit == 0 && info.absent & bit == 0 {
                 return false;
+            }
+            if slot == anchor {
+                anchor_hits = 0..hits.len();
             }
         }
         let mut absent_ok = 0u64;
@@ -662,6 +698,11 @@ impl ValueKinds {
     }
 }
 
+/// Other slots' values are checked against the anchor's hits (to skip the array elements no
+/// match can use) only when the anchor has at most this many: the check costs a comparison per
+/// value and hit, and with many hits the consistency fold does the same work in linear time.
+const RESTRICT_BELOW: usize = 4;
+
 /// No further leaf at this path.
 const NO_LEAF: u32 = u32::MAX;
 
@@ -709,18 +750,29 @@ struct Leaf {
     next: u32,
 }
 
+/// A branch's state within one event.
+#[derive(Clone, Copy, Debug, Default)]
+struct Candidate {
+    /// The event in which the branch last became a candidate.
+    epoch: u32,
+    /// The first of the leaves that hit its anchor, in `Scratch::anchor_hits`.
+    hits: u32,
+}
+
 /// Reusable working memory for [`Snapshot::matches_into`].
 #[derive(Debug)]
 pub struct Scratch {
     scan: ScanScratch,
     epoch: u32,
-    /// Per branch: the epoch in which it last became a candidate.
-    candidate: Vec<u32>,
+    /// Per branch: when it last became a candidate, and the leaves that hit its anchor.
+    candidate: Vec<Candidate>,
+    /// Lists of (leaf, next) threaded from `Candidate::hits`.
+    anchor_hits: Vec<(u32, u32)>,
     path_seen: Vec<PathSeen>,
     name_seen: Vec<u32>,
     touched: Vec<u32>,
     leaves: Vec<Leaf>,
-    values: Vec<u8>,
+    values: String,
     positions: Vec<(u32, u32)>,
     /// (slot bit, leaf) hits of the branch being verified.
     branch_hits: Vec<(u64, u32)>,
@@ -736,11 +788,12 @@ impl Default for Scratch {
             scan: ScanScratch::default(),
             epoch: 0,
             candidate: Vec::new(),
+            anchor_hits: Vec::new(),
             path_seen: Vec::new(),
             name_seen: Vec::new(),
             touched: Vec::new(),
             leaves: Vec::new(),
-            values: Vec::new(),
+            values: String::new(),
             positions: Vec::new(),
             branch_hits: Vec::new(),
             text: Vec::new(),
@@ -761,13 +814,14 @@ impl Scratch {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             // Stamps from 2^32 events ago could look current: start over.
-            self.candidate.iter_mut().for_each(|s| *s = 0);
+            self.candidate.iter_mut().for_each(|c| c.epoch = 0);
             self.path_seen.iter_mut().for_each(|s| s.epoch = 0);
             self.name_seen.iter_mut().for_each(|s| *s = 0);
             self.epoch = 1;
         }
         if self.candidate.len() < snapshot.branches.len() {
-            self.candidate.resize(snapshot.branches.len(), 0);
+            self.candidate
+                .resize(snapshot.branches.len(), Candidate::default());
         }
         if self.path_seen.len() < snapshot.fields.len() {
             self.path_seen
@@ -780,6 +834,7 @@ impl Scratch {
             self.set = PatternSet::new(snapshot.wildcards);
         }
         self.touched.clear();
+        self.anchor_hits.clear();
         self.leaves.clear();
         self.values.clear();
         self.positions.clear();
@@ -793,13 +848,8 @@ impl Scratch {
 
     fn scalar(&self, leaf: &Leaf) -> Scalar<'_> {
         let (start, len) = leaf.bytes;
-        let bytes = &self.values[start as usize..(start + len) as usize];
-        // Stored from a decoded `&str`, so always UTF-8.
-        let text = match leaf.kind {
-            LeafKind::Str => std::str::from_utf8(bytes).unwrap_or_default(),
-            _ => "",
-        };
-        leaf.kind.scalar(bytes, text)
+        let text = &self.values[start as usize..(start + len) as usize];
+        leaf.kind.scalar(text.as_bytes(), text)
     }
 }
 
@@ -813,7 +863,6 @@ impl<N> Visitor for Collector<'_, '_, N> {
         let accepts = self.snapshot.accepts[path.0 as usize];
         let scratch = &mut *self.scratch;
         let epoch = scratch.epoch;
-        let mut text = "";
         // A value of a kind no rule at this path accepts is neither kept nor looked up.
         let wanted = match value {
             Value::String(_) => ValueKinds::STRING,
@@ -824,12 +873,9 @@ impl<N> Visitor for Collector<'_, '_, N> {
         if accepts & wanted == 0 {
             return;
         }
-        let (kind, bytes): (LeafKind, &[u8]) = match value {
+        let (kind, text): (LeafKind, &str) = match value {
             Value::String(raw) => match raw.decode(&mut scratch.text) {
-                Ok(s) => {
-                    text = s;
-                    (LeafKind::Str, s.as_bytes())
-                }
+                Ok(s) => (LeafKind::Str, s),
                 Err(kind) => {
                     scratch
                         .error
@@ -847,18 +893,22 @@ impl<N> Visitor for Collector<'_, '_, N> {
                 if accepts & kind == 0 {
                     return;
                 }
-                (LeafKind::Num(number), text)
+                // The scanner only reports a number spelled in JSON's ASCII grammar.
+                (
+                    LeafKind::Num(number),
+                    std::str::from_utf8(text).unwrap_or_default(),
+                )
             }
-            Value::True => (LeafKind::True, &[]),
-            Value::False => (LeafKind::False, &[]),
-            Value::Null => (LeafKind::Null, &[]),
+            Value::True => (LeafKind::True, ""),
+            Value::False => (LeafKind::False, ""),
+            Value::Null => (LeafKind::Null, ""),
         };
         let leaf = scratch.leaves.len() as u32;
         let start = scratch.values.len() as u32;
-        scratch.values.extend_from_slice(bytes);
+        scratch.values.push_str(text);
         scratch.leaves.push(Leaf {
             kind,
-            bytes: (start, bytes.len() as u32),
+            bytes: (start, text.len() as u32),
             positions: (scratch.positions.len() as u32, positions.len() as u32),
             next: NO_LEAF,
         });
@@ -879,18 +929,27 @@ impl<N> Visitor for Collector<'_, '_, N> {
             scratch.leaves[last as usize].next = leaf;
         }
         let index = &self.snapshot.fields[path.0 as usize];
-        let scalar = kind.scalar(bytes, text);
+        let scalar = kind.scalar(text.as_bytes(), text);
         let candidate = &mut scratch.candidate;
         let touched = &mut scratch.touched;
+        let anchor_hits = &mut scratch.anchor_hits;
         index.hits(
             &scalar,
             &mut scratch.folded,
             &mut scratch.set,
             &mut |hit: Hit| {
-                let stamp = &mut candidate[hit.branch as usize];
-                if *stamp != epoch {
-                    *stamp = epoch;
+                let entry = &mut candidate[hit.branch as usize];
+                if entry.epoch != epoch {
+                    *entry = Candidate {
+                        epoch,
+                        hits: NO_LEAF,
+                    };
                     touched.push(hit.branch);
+                }
+                // One entry per leaf, however many of the anchor's matchers it satisfies.
+                if entry.hits == NO_LEAF || anchor_hits[entry.hits as usize].0 != leaf {
+                    anchor_hits.push((leaf, entry.hits));
+                    entry.hits = (anchor_hits.len() - 1) as u32;
                 }
             },
         );
