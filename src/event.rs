@@ -144,7 +144,7 @@ impl FieldTrie {
         if let Some(child) = self.child(state.0, key) {
             return Some((TrieState(child), child));
         }
-        if !key.iter().any(|&b| b == b'.') {
+        if !key.contains(&b'.') {
             return None;
         }
         let mut segments = key.split(|&b| b == b'.');

@@ -339,7 +339,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 }
                 None => 0,
             };
-            if best.map_or(true, |(c, l, _)| (class, load) < (c, l)) {
+            if best.is_none_or(|(c, l, _)| (class, load) < (c, l)) {
                 best = Some((class, load, slot as u8));
             }
         }
