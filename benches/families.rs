@@ -7,6 +7,8 @@
 //! same events into a `Value`: the ratio of the two is the number to quote, because it holds
 //! from one noisy machine to the next.
 
+use std::sync::Arc;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use evmatch::ruleset::Scratch;
 use evmatch::{corpus, Ruleset, Validation};
@@ -63,7 +65,7 @@ const FAMILIES: &[(&str, &str)] = &[
     ),
 ];
 
-fn load(rules_json: &str, validation: Validation) -> Ruleset<String> {
+fn load(rules_json: &str, validation: Validation) -> Ruleset<Arc<str>> {
     let rules = Ruleset::with_validation(validation);
     let map: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(rules_json).expect("rules file is a JSON object");

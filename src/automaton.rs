@@ -34,7 +34,7 @@ use crate::cidr::IpAddress;
 use crate::number::ComparableNumber;
 use std::ops::Bound;
 
-use crate::pattern::{Literal, Matcher, NumericRange, Wildcard};
+use crate::pattern::{AnythingBut, Literal, Matcher, NumericRange, Wildcard};
 use crate::reference::{scalar_matches, Scalar};
 
 /// A field of a branch, as the target of a matcher.
@@ -320,8 +320,116 @@ pub struct FieldIndex {
     wildcards: Wildcards,
     numeric: Ranges<i64>,
     cidr: Ranges<IpAddress>,
+    except: Except,
     others: Vec<(Matcher, Vec<Hit>)>,
     wildcards_changed: bool,
+}
+
+/// `anything-but` lists of strings or numbers: every such matcher accepts every value except
+/// the few it lists, so a value hits them all but those its exclusion entry names, without a
+/// test per matcher.
+#[derive(Clone, Debug, Default)]
+struct Except {
+    /// Every matcher, numbered, with its hit.
+    all: Vec<(u32, Hit)>,
+    /// String → the matchers that exclude it.
+    strings: HashMap<Box<[u8]>, Vec<u32>>,
+    /// Comparable number → the matchers that exclude it.
+    numbers: HashMap<ComparableNumber, Vec<u32>>,
+    next: u32,
+}
+
+impl Except {
+    fn add(&mut self, excluded: &AnythingBut, hit: Hit) {
+        let id = self.next;
+        self.next += 1;
+        self.all.push((id, hit));
+        match excluded {
+            AnythingBut::Strings(list) => {
+                for s in list {
+                    self.strings
+                        .entry(s.as_bytes().into())
+                        .or_default()
+                        .push(id);
+                }
+            }
+            AnythingBut::Numbers(list) => {
+                for &n in list {
+                    self.numbers.entry(n).or_default().push(id);
+                }
+            }
+            // `FieldIndex::add` sends only string and number lists here.
+            _ => {}
+        }
+    }
+
+    fn remove(&mut self, excluded: &AnythingBut, hit: Hit) {
+        // The matcher is the one with this hit whose exclusions are `excluded`'s: any of
+        // several identical ones will do.
+        let excludes = |id: u32| match excluded {
+            AnythingBut::Strings(list) => list.iter().all(|s| {
+                self.strings
+                    .get(s.as_bytes())
+                    .is_some_and(|ids| ids.contains(&id))
+            }),
+            AnythingBut::Numbers(list) => list
+                .iter()
+                .all(|n| self.numbers.get(n).is_some_and(|ids| ids.contains(&id))),
+            _ => false,
+        };
+        let Some(at) = self
+            .all
+            .iter()
+            .position(|&(id, h)| h == hit && excludes(id))
+        else {
+            return;
+        };
+        let (id, _) = self.all.remove(at);
+        let forget = |ids: &mut Vec<u32>| ids.retain(|&i| i != id);
+        match excluded {
+            AnythingBut::Strings(list) => {
+                for s in list {
+                    if let Some(ids) = self.strings.get_mut(s.as_bytes()) {
+                        forget(ids);
+                        if ids.is_empty() {
+                            self.strings.remove(s.as_bytes());
+                        }
+                    }
+                }
+            }
+            AnythingBut::Numbers(list) => {
+                for n in list {
+                    if let Some(ids) = self.numbers.get_mut(n) {
+                        forget(ids);
+                        if ids.is_empty() {
+                            self.numbers.remove(n);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn hits(&self, value: &Scalar<'_>, emit: &mut impl FnMut(Hit)) {
+        if self.all.is_empty() {
+            return;
+        }
+        let excluded: &[u32] = match value {
+            Scalar::Str(s) => self.strings.get(s.as_bytes()).map_or(&[], Vec::as_slice),
+            Scalar::Num(_, Some(n)) => self.numbers.get(n).map_or(&[], Vec::as_slice),
+            _ => &[],
+        };
+        for &(id, hit) in &self.all {
+            if !excluded.contains(&id) {
+                emit(hit);
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
 }
 
 fn ascii_lower(text: &str) -> Vec<u8> {
@@ -388,6 +496,9 @@ impl FieldIndex {
                 self.numeric.add(low, high, hit)
             }
             Matcher::Cidr(range) => self.cidr.add(range.low(), range.high(), hit),
+            Matcher::AnythingBut(
+                excluded @ (AnythingBut::Strings(_) | AnythingBut::Numbers(_)),
+            ) => self.except.add(excluded, hit),
             other => match self.others.iter_mut().find(|(m, _)| m == other) {
                 Some((_, hits)) => hits.push(hit),
                 None => self.others.push((other.clone(), vec![hit])),
@@ -448,6 +559,9 @@ impl FieldIndex {
                 self.numeric.remove(low, high, hit)
             }
             Matcher::Cidr(range) => self.cidr.remove(range.low(), range.high(), hit),
+            Matcher::AnythingBut(
+                excluded @ (AnythingBut::Strings(_) | AnythingBut::Numbers(_)),
+            ) => self.except.remove(excluded, hit),
             other => {
                 if let Some(at) = self.others.iter().position(|(m, _)| m == other) {
                     remove_from(&mut self.others[at].1, hit);
@@ -524,6 +638,7 @@ impl FieldIndex {
             && self.wildcards.patterns.is_empty()
             && self.numeric.is_empty()
             && self.cidr.is_empty()
+            && self.except.is_empty()
             && self.others.is_empty()
     }
 
@@ -584,6 +699,7 @@ impl FieldIndex {
             Scalar::Bool(false) => self.falses.iter().copied().for_each(&mut *emit),
             Scalar::Null => self.nulls.iter().copied().for_each(&mut *emit),
         }
+        self.except.hits(value, emit);
         for (matcher, hits) in &self.others {
             if scalar_matches(matcher, value) {
                 hits.iter().copied().for_each(&mut *emit);

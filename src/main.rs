@@ -203,7 +203,10 @@ fn test_event_pattern(pattern_arg: &str, event_arg: &str) -> Result<(), Failure>
 }
 
 /// Loads a rules file: a JSON object of rule name → pattern.
-fn load_rules(path: &str, validation: Validation) -> Result<Ruleset<String>, Failure> {
+/// Rule names are shared, so that reporting a match copies a pointer, not the name.
+type Name = std::sync::Arc<str>;
+
+fn load_rules(path: &str, validation: Validation) -> Result<Ruleset<Name>, Failure> {
     let text = std::fs::read(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))?;
     let json = Json::parse(&text).map_err(|e| Failure(format!("{path}: not valid JSON: {e}")))?;
     let Json::Object(members) = json else {
@@ -215,7 +218,7 @@ fn load_rules(path: &str, validation: Validation) -> Result<Ruleset<String>, Fai
     for (name, pattern) in &members {
         let parsed = Pattern::parse(&pattern.to_string())
             .map_err(|e| Failure(format!("{path}: rule {name:?}: {e}")))?;
-        patterns.push((name.clone(), parsed));
+        patterns.push((Name::from(name.as_str()), parsed));
     }
     let rules = Ruleset::with_validation(validation);
     rules
@@ -291,7 +294,7 @@ fn match_events(
 
 /// Matches a batch of event lines on `threads` threads; results come back in input order.
 fn match_batch(
-    snapshot: &evmatch::Snapshot<String>,
+    snapshot: &evmatch::Snapshot<Name>,
     batch: &[(usize, Vec<u8>)],
     threads: usize,
 ) -> Vec<Result<String, String>> {

@@ -492,6 +492,9 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
 
     fn decide(&self, scratch: &mut Scratch, out: &mut Vec<N>) {
         let epoch = scratch.epoch;
+        if !scratch.touched.is_empty() {
+            scratch.group_by_path();
+        }
         let candidates = scratch.touched.len() + self.absence_only.len();
         let mut hits = std::mem::take(&mut scratch.branch_hits);
         for c in 0..candidates {
@@ -555,22 +558,22 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                     entry = next;
                 }
             } else if seen.epoch == epoch {
-                let mut leaf = seen.first;
-                while leaf != NO_LEAF {
+                let restrict = restrict && anchor_hits.len() <= RESTRICT_BELOW;
+                let mut anchors = [NO_LEAF; RESTRICT_BELOW];
+                let mut count = 0;
+                if restrict {
+                    for &(_, h) in &hits[anchor_hits.clone()] {
+                        anchors[count] = h;
+                        count += 1;
+                    }
+                }
+                let anchors = &anchors[..count];
+                let mut test = |leaf: u32| {
                     let l = &scratch.leaves[leaf as usize];
-                    let usable = !restrict
-                        || anchor_hits.len() > RESTRICT_BELOW
-                        || hits[anchor_hits.clone()].iter().any(|&(_, h)| {
-                            consistency::compatible(
-                                scratch.leaf_positions(h),
-                                scratch.leaf_positions(leaf),
-                            )
-                        });
-                    if usable
-                        && field
-                            .matchers()
-                            .iter()
-                            .any(|m| scalar_matches(m, &scratch.scalar(l)))
+                    if field
+                        .matchers()
+                        .iter()
+                        .any(|m| scalar_matches(m, &scratch.scalar(l)))
                     {
                         hits.push((bit, leaf));
                         mask |= bit;
@@ -578,7 +581,48 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                             in_arrays |= bit;
                         }
                     }
-                    leaf = l.next;
+                };
+                if restrict
+                    && seen.sorted
+                    && anchors
+                        .iter()
+                        .all(|&h| !scratch.leaf_positions(h).is_empty())
+                {
+                    // Jump to the anchor hits' elements instead of walking every value.
+                    let list = &scratch.by_path[seen.start as usize..][..seen.count as usize];
+                    let outer = |leaf: u32| scratch.leaf_positions(leaf)[0];
+                    for &h in anchors {
+                        let at = scratch.leaf_positions(h);
+                        let (array, index) = at[0];
+                        // Values outside the anchor's outermost array share no array with it.
+                        let array_start = list.partition_point(|&l| outer(l) < (array, 0));
+                        let array_end = list.partition_point(|&l| outer(l).0 <= array);
+                        let element_start = list.partition_point(|&l| outer(l) < (array, index));
+                        let element_end = list.partition_point(|&l| outer(l) <= (array, index));
+                        for &leaf in list[..array_start].iter().chain(&list[array_end..]) {
+                            test(leaf);
+                        }
+                        for &leaf in &list[element_start..element_end] {
+                            if consistency::compatible(at, scratch.leaf_positions(leaf)) {
+                                test(leaf);
+                            }
+                        }
+                    }
+                } else {
+                    let mut leaf = seen.first;
+                    while leaf != NO_LEAF {
+                        let usable = !restrict
+                            || anchors.iter().any(|&h| {
+                                consistency::compatible(
+                                    scratch.leaf_positions(h),
+                                    scratch.leaf_positions(leaf),
+                                )
+                            });
+                        if usable {
+                            test(leaf);
+                        }
+                        leaf = scratch.leaves[leaf as usize].next;
+                    }
                 }
             }
             if mask & bit == 0 && info.absent & bit == 0 {
@@ -612,11 +656,20 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             // At most one slot has values in arrays: no two slots can disagree on an element.
             return true;
         }
+        let needed = info.full & !absent_ok;
+        if info.anchor.is_some()
+            && anchor_hits.len() == 1
+            && needed.count_ones() == 2
+            && info.absent & needed == 0
+        {
+            // The other slot's hits were kept only where they go with the anchor's one hit.
+            return true;
+        }
         let mut options: Vec<(u64, &[(u32, u32)])> = hits
             .iter()
             .map(|&(bit, leaf)| (bit, scratch.leaf_positions(leaf)))
             .collect();
-        consistency::covers(&mut options, info.full & !absent_ok)
+        consistency::covers(&mut options, needed)
     }
 
     fn exact_search(&self, info: &BranchInfo, scratch: &Scratch, hits: &[(u64, u32)]) -> bool {
@@ -710,6 +763,12 @@ const NO_LEAF: u32 = u32::MAX;
 struct PathSeen {
     epoch: u32,
     in_arrays: bool,
+    /// Set by `Scratch::group_by_path`: the path's leaves are `by_path[start..start + count]`,
+    /// and `sorted` when every one sits in an array and their outermost positions never
+    /// decrease (document order makes them so, unless a value outside any array interleaves).
+    start: u32,
+    count: u32,
+    sorted: bool,
     /// The path's leaves, in event order, as a list threaded through `Leaf::next`.
     first: u32,
     last: u32,
@@ -769,6 +828,10 @@ pub struct Scratch {
     /// Lists of (leaf, next) threaded from `Candidate::hits`.
     anchor_hits: Vec<(u32, u32)>,
     path_seen: Vec<PathSeen>,
+    /// The paths with a leaf in this event.
+    seen_paths: Vec<u32>,
+    /// Leaves grouped by path (see `PathSeen::start`).
+    by_path: Vec<u32>,
     name_seen: Vec<u32>,
     touched: Vec<u32>,
     leaves: Vec<Leaf>,
@@ -790,6 +853,8 @@ impl Default for Scratch {
             candidate: Vec::new(),
             anchor_hits: Vec::new(),
             path_seen: Vec::new(),
+            seen_paths: Vec::new(),
+            by_path: Vec::new(),
             name_seen: Vec::new(),
             touched: Vec::new(),
             leaves: Vec::new(),
@@ -834,11 +899,37 @@ impl Scratch {
             self.set = PatternSet::new(snapshot.wildcards);
         }
         self.touched.clear();
+        self.seen_paths.clear();
         self.anchor_hits.clear();
         self.leaves.clear();
         self.values.clear();
         self.positions.clear();
         self.error = None;
+    }
+
+    /// Lays out each path's leaves side by side in `by_path`, for binary searches by array
+    /// element.
+    fn group_by_path(&mut self) {
+        self.by_path.clear();
+        for &path in &self.seen_paths {
+            let start = self.by_path.len();
+            let mut leaf = self.path_seen[path as usize].first;
+            let mut sorted = true;
+            let mut previous = (0, 0);
+            while leaf != NO_LEAF {
+                let (from, len) = self.leaves[leaf as usize].positions;
+                match self.positions.get(from as usize).filter(|_| len > 0) {
+                    Some(&outer) if outer >= previous => previous = outer,
+                    _ => sorted = false,
+                }
+                self.by_path.push(leaf);
+                leaf = self.leaves[leaf as usize].next;
+            }
+            let seen = &mut self.path_seen[path as usize];
+            seen.start = start as u32;
+            seen.count = (self.by_path.len() - start) as u32;
+            seen.sorted = sorted;
+        }
     }
 
     fn leaf_positions(&self, leaf: u32) -> &[(u32, u32)] {
@@ -921,7 +1012,9 @@ impl<N> Visitor for Collector<'_, '_, N> {
                 in_arrays: in_array,
                 first: leaf,
                 last: leaf,
+                ..PathSeen::default()
             };
+            scratch.seen_paths.push(path.0);
         } else {
             seen.in_arrays |= in_array;
             let last = seen.last;
