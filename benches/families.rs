@@ -71,7 +71,7 @@ fn load(rules_json: &str, validation: Validation) -> Ruleset<Arc<str>> {
         serde_json::from_str(rules_json).expect("rules file is a JSON object");
     for (name, pattern) in map {
         rules
-            .add_json(name, &pattern.to_string())
+            .add_json(Arc::from(name), &pattern.to_string())
             .expect("valid rule");
     }
     rules

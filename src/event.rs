@@ -31,6 +31,8 @@
 
 use memchr::memmem;
 
+use crate::number::ComparableNumber;
+
 use crate::json::{decode_escape, scan_number, JsonError, JsonErrorKind};
 
 /// Identifies one field path of a rule set.
@@ -144,7 +146,16 @@ impl FieldTrie {
         if let Some(child) = self.child(state.0, key) {
             return Some((TrieState(child), child));
         }
-        if !key.contains(&b'.') {
+        // A dotted key can lead somewhere only if it starts with a child's name and a dot.
+        let node = &self.nodes[state.0 as usize];
+        let dotted = match node.lookup {
+            Some(_) => key.contains(&b'.'),
+            None => node
+                .children
+                .iter()
+                .any(|(name, _)| key.get(name.len()) == Some(&b'.') && key.starts_with(name)),
+        };
+        if !dotted {
             return None;
         }
         let mut segments = key.split(|&b| b == b'.');
@@ -170,8 +181,8 @@ impl FieldTrie {
 pub enum Value<'a> {
     /// A string, as it stands between its quotes.
     String(RawStr<'a>),
-    /// A number, as spelled.
-    Number(&'a [u8]),
+    /// A number, as spelled, with its value when it is in the comparable domain.
+    Number(&'a [u8], Option<ComparableNumber>),
     /// `true`
     True,
     /// `false`
@@ -382,11 +393,26 @@ impl<'a> Scanner<'a, '_> {
     /// In strict reading, checks its escapes and UTF-8 too.
     #[inline]
     fn string(&mut self) -> Result<RawStr<'a>, EventError> {
-        self.pos += 1;
-        let start = self.pos;
+        let start = self.pos + 1;
+        let rest = self.input.get(start..).unwrap_or_default();
+        let end = start + string_run(rest);
+        if self.input.get(end) == Some(&b'"') && !self.strict {
+            // The common case: no escape, nothing to check.
+            self.pos = end + 1;
+            return Ok(RawStr {
+                raw: &self.input[start..end],
+                escaped: false,
+            });
+        }
+        self.pos = end;
+        self.string_rest(start)
+    }
+
+    /// The rest of [`Scanner::string`]: escapes, errors and strict checks.
+    #[cold]
+    fn string_rest(&mut self, start: usize) -> Result<RawStr<'a>, EventError> {
         let mut escaped = false;
         loop {
-            self.pos += string_run(self.input.get(self.pos..).unwrap_or_default());
             match self.input.get(self.pos) {
                 None => return Err(self.error(JsonErrorKind::UnexpectedEnd)),
                 Some(b'"') => {
@@ -406,6 +432,7 @@ impl<'a> Scanner<'a, '_> {
                 }
                 Some(_) => return Err(self.error(JsonErrorKind::ControlCharacterInString)),
             }
+            self.pos += string_run(self.input.get(self.pos..).unwrap_or_default());
         }
     }
 
@@ -562,10 +589,10 @@ impl<'a> Scanner<'a, '_> {
             }
             Some(b'-' | b'0'..=b'9') => {
                 let start = self.pos;
-                let end = scan_number(self.input, start)
+                let (end, comparable) = ComparableNumber::lex(self.input, start)
                     .ok_or_else(|| self.error(JsonErrorKind::InvalidNumber))?;
                 self.pos = end;
-                Value::Number(&self.input[start..end])
+                Value::Number(&self.input[start..end], comparable)
             }
             Some(b't') => self.literal(b"true", Value::True)?,
             Some(b'f') => self.literal(b"false", Value::False)?,

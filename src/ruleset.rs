@@ -957,7 +957,8 @@ impl<N> Visitor for Collector<'_, '_, N> {
         // A value of a kind no rule at this path accepts is neither kept nor looked up.
         let wanted = match value {
             Value::String(_) => ValueKinds::STRING,
-            Value::Number(_) => ValueKinds::COMPARABLE | ValueKinds::OTHER_NUMBER,
+            Value::Number(_, Some(_)) => ValueKinds::COMPARABLE,
+            Value::Number(_, None) => ValueKinds::OTHER_NUMBER,
             Value::True | Value::False => ValueKinds::BOOL,
             Value::Null => ValueKinds::NULL,
         };
@@ -974,16 +975,7 @@ impl<N> Visitor for Collector<'_, '_, N> {
                     return;
                 }
             },
-            Value::Number(text) => {
-                let number = ComparableNumber::parse_bytes(text).ok();
-                let kind = if number.is_some() {
-                    ValueKinds::COMPARABLE
-                } else {
-                    ValueKinds::OTHER_NUMBER
-                };
-                if accepts & kind == 0 {
-                    return;
-                }
+            Value::Number(text, number) => {
                 // The scanner only reports a number spelled in JSON's ASCII grammar.
                 (
                     LeafKind::Num(number),
