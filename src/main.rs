@@ -4,7 +4,7 @@
 //! (a pattern AWS would reject, an event that is not a JSON object, a file that cannot be read,
 //! or a usage error).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -227,8 +227,16 @@ fn load_rules(path: &str, validation: Validation) -> Result<Ruleset<Name>, Failu
     Ok(rules)
 }
 
-/// How many event lines are matched together before their results are written.
-const BATCH: usize = 4096;
+/// Bytes of input in one job: large enough that handing it to a worker costs nothing next to
+/// matching it, small enough that every worker gets several.
+const BLOCK: usize = 1 << 20;
+
+/// One job: a block of whole lines, its place in the input and its first line's number.
+struct Job {
+    seq: usize,
+    first_line: usize,
+    block: Vec<u8>,
+}
 
 fn match_events(
     rules: &str,
@@ -248,95 +256,168 @@ fn match_events(
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1)
         .max(1);
-    let input: Box<dyn BufRead> = match events {
-        Some(path) => Box::new(std::io::BufReader::new(
+    let mut input: Box<dyn Read + Send> = match events {
+        Some(path) => Box::new(
             std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))?,
-        )),
-        None => Box::new(std::io::stdin().lock()),
+        ),
+        None => Box::new(std::io::stdin()),
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut lines = input.split(b'\n');
-    let mut number = 0usize;
     let snapshot = rules.snapshot();
-    loop {
-        let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH);
-        for line in lines.by_ref() {
-            let line = line.map_err(|e| Failure(format!("cannot read events: {e}")))?;
-            number += 1;
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            batch.push((number, line));
-            if batch.len() == BATCH {
-                break;
-            }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        let results = match_batch(&snapshot, &batch, threads);
-        for result in results {
-            match result {
-                Ok(line) => out.write_all(line.as_bytes()),
-                Err(message) => {
-                    out.flush().ok();
-                    eprintln!("{message}");
-                    Ok(())
+    // A reader thread cuts the input into jobs, `threads` workers match them, and this thread
+    // writes their results in input order.
+    let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(threads * 2);
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+    let (results, finished) = std::sync::mpsc::channel::<(usize, Piece)>();
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_jobs(&mut input, &jobs));
+        for _ in 0..threads {
+            let queue = queue.clone();
+            let results = results.clone();
+            let snapshot = &snapshot;
+            scope.spawn(move || {
+                let mut scratch = Scratch::new();
+                loop {
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    let piece = match_block(snapshot, &job, &mut scratch);
+                    if results.send((job.seq, piece)).is_err() {
+                        return; // the writer gave up
+                    }
                 }
-            }
-            .map_err(|e| Failure(format!("cannot write: {e}")))?;
+            });
         }
-    }
-    out.flush()
-        .map_err(|e| Failure(format!("cannot write: {e}")))
+        // Only the workers may hold the queue: when they stop, the reader stops too.
+        drop(queue);
+        drop(results);
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0;
+        for (seq, piece) in finished {
+            waiting.insert(seq, piece);
+            while let Some(piece) = waiting.remove(&next) {
+                write_piece(&mut out, &piece)?;
+                next += 1;
+            }
+        }
+        out.flush()
+            .map_err(|e| Failure(format!("cannot write: {e}")))?;
+        match reader.join() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Failure(format!("cannot read events: {e}"))),
+            Err(_) => Err(Failure("cannot read events".to_string())),
+        }
+    })
 }
 
-/// Matches a batch of event lines on `threads` threads; results come back in input order.
-fn match_batch(
-    snapshot: &evmatch::Snapshot<Name>,
-    batch: &[(usize, Vec<u8>)],
-    threads: usize,
-) -> Vec<Result<String, String>> {
-    let one = |chunk: &[(usize, Vec<u8>)]| -> Vec<Result<String, String>> {
-        let mut scratch = Scratch::new();
-        let mut names = Vec::new();
-        chunk
-            .iter()
-            .map(|(number, line)| {
-                names.clear();
-                match snapshot.matches_into(line, &mut scratch, &mut names) {
-                    Ok(()) => {
-                        names.sort_unstable();
-                        let mut text = String::from("[");
-                        for (i, name) in names.iter().enumerate() {
-                            if i > 0 {
-                                text.push(',');
-                            }
-                            evmatch::json::write_string(&mut text, name).ok();
-                        }
-                        text.push_str("]\n");
-                        Ok(text)
-                    }
-                    Err(e) => Err(format!("line {number}: {e}")),
-                }
-            })
-            .collect()
-    };
-    if threads == 1 || batch.len() < 64 {
-        return one(batch);
+/// Writes a worker's output, each error on stderr at its place among the output lines.
+fn write_piece(out: &mut impl Write, piece: &Piece) -> Result<(), Failure> {
+    let failed = |e: std::io::Error| Failure(format!("cannot write: {e}"));
+    let mut written = 0;
+    for (at, message) in &piece.errors {
+        out.write_all(&piece.text.as_bytes()[written..*at])
+            .and_then(|()| out.flush())
+            .map_err(failed)?;
+        eprintln!("{message}");
+        written = *at;
     }
-    let size = batch.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = batch
-            .chunks(size)
-            .map(|c| scope.spawn(move || one(c)))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
-            .collect()
-    })
+    out.write_all(&piece.text.as_bytes()[written..])
+        .map_err(failed)
+}
+
+/// Cuts the input into jobs of whole lines (the last line of the input may lack its newline).
+fn read_jobs(input: &mut dyn Read, jobs: &std::sync::mpsc::SyncSender<Job>) -> std::io::Result<()> {
+    let mut carry = Vec::new();
+    let (mut seq, mut line) = (0, 0);
+    loop {
+        let mut block = std::mem::take(&mut carry);
+        let mut end = block.len();
+        // Read at least a block more: a line longer than a block grows the buffer until its
+        // newline arrives.
+        block.resize(end + BLOCK, 0);
+        let mut eof = false;
+        while end < block.len() {
+            match input.read(&mut block[end..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => end += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        block.truncate(end);
+        if !eof {
+            // Keep the partial last line for the next job.
+            match memchr::memrchr(b'\n', &block) {
+                Some(last) => carry = block.split_off(last + 1),
+                None => {
+                    carry = block;
+                    continue;
+                }
+            }
+        }
+        let lines = memchr::memchr_iter(b'\n', &block).count();
+        let first_line = line;
+        line += lines;
+        if !block.is_empty() {
+            let job = Job {
+                seq,
+                first_line,
+                block,
+            };
+            if jobs.send(job).is_err() {
+                return Ok(()); // the workers are gone: the writer gave up
+            }
+            seq += 1;
+        }
+        if eof {
+            return Ok(());
+        }
+    }
+}
+
+/// What a worker made of its lines: the output text, and the errors to report on stderr, each
+/// at the byte of `text` where it belongs in the stream.
+#[derive(Default)]
+struct Piece {
+    text: String,
+    errors: Vec<(usize, String)>,
+}
+
+/// Matches the lines of one job; blank lines are skipped.
+fn match_block(snapshot: &evmatch::Snapshot<Name>, job: &Job, scratch: &mut Scratch) -> Piece {
+    let mut names = Vec::new();
+    let mut piece = Piece::default();
+    let block = job.block.strip_suffix(b"\n").unwrap_or(&job.block);
+    for (i, line) in block.split(|&b| b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        names.clear();
+        match snapshot.matches_into(line, scratch, &mut names) {
+            Ok(()) => {
+                names.sort_unstable();
+                piece.text.push('[');
+                for (k, name) in names.iter().enumerate() {
+                    if k > 0 {
+                        piece.text.push(',');
+                    }
+                    evmatch::json::write_string(&mut piece.text, name).ok();
+                }
+                piece.text.push_str("]\n");
+            }
+            Err(e) => piece.errors.push((
+                piece.text.len(),
+                format!("line {}: {e}", job.first_line + i + 1),
+            )),
+        }
+    }
+    piece
 }
 
 /// What `bench` times.
