@@ -391,7 +391,7 @@ struct Piece {
 
 /// Matches the lines of one job; blank lines are skipped.
 fn match_block(snapshot: &evmatch::Snapshot<Name>, job: &Job, scratch: &mut Scratch) -> Piece {
-    let mut names = Vec::new();
+    let mut names: Vec<&Name> = Vec::new();
     let mut piece = Piece::default();
     let block = job.block.strip_suffix(b"\n").unwrap_or(&job.block);
     for (i, line) in block.split(|&b| b == b'\n').enumerate() {
@@ -399,7 +399,7 @@ fn match_block(snapshot: &evmatch::Snapshot<Name>, job: &Job, scratch: &mut Scra
             continue;
         }
         names.clear();
-        match snapshot.matches_into(line, scratch, &mut names) {
+        match snapshot.matches_with(line, scratch, |name| names.push(name)) {
             Ok(()) => {
                 names.sort_unstable();
                 piece.text.push('[');
@@ -475,15 +475,13 @@ fn bench(
                 scope.spawn(move || {
                     let (mut events, mut bytes, mut matches) = (0u64, 0u64, 0u64);
                     let mut scratch = Scratch::new();
-                    let mut names = Vec::new();
                     loop {
                         for line in part {
                             match mode {
                                 BenchMode::Match(_) => {
-                                    names.clear();
                                     // Every line matched cleanly in the warm-up pass.
-                                    let _ = snapshot.matches_into(line, &mut scratch, &mut names);
-                                    matches += names.len() as u64;
+                                    let _ =
+                                        snapshot.matches_with(line, &mut scratch, |_| matches += 1);
                                 }
                                 BenchMode::Baseline => {
                                     let value = serde_json::from_slice::<serde_json::Value>(line);

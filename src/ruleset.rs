@@ -458,11 +458,52 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
     /// `scratch` is reused from call to call, so that matching allocates nothing once it has
     /// grown to the size of the events and rule set (except the small vectors of the consistency
     /// fold for candidate branches whose values sit in arrays).
+    ///
+    /// ```
+    /// use evmatch::ruleset::{Ruleset, Scratch};
+    ///
+    /// let rules = Ruleset::new();
+    /// rules.add_json("ok", r#"{"detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
+    /// let snapshot = rules.snapshot();
+    /// let (mut scratch, mut names) = (Scratch::new(), Vec::new());
+    /// for event in [&br#"{"detail": {"requestContext": {"condition": "Success"}}}"#[..], b"{}"] {
+    ///     names.clear();
+    ///     snapshot.matches_into(event, &mut scratch, &mut names)?;
+    /// }
+    /// assert!(names.is_empty()); // the second event matched nothing
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn matches_into(
         &self,
         event: &[u8],
         scratch: &mut Scratch,
         out: &mut Vec<N>,
+    ) -> Result<(), EventError> {
+        self.matches_with(event, scratch, |name| out.push(name.clone()))
+    }
+
+    /// Matches an event, calling `found` with the name of each matching rule (each once),
+    /// borrowed from the snapshot: nothing is cloned or allocated per match.
+    ///
+    /// ```
+    /// use evmatch::ruleset::{Ruleset, Scratch};
+    ///
+    /// let rules = Ruleset::new();
+    /// rules.add_json("ok".to_string(), r#"{"source": ["lambda"]}"#)?;
+    /// let snapshot = rules.snapshot();
+    /// let mut count = 0;
+    /// snapshot.matches_with(br#"{"source": "lambda"}"#, &mut Scratch::new(), |name| {
+    ///     assert_eq!(name, "ok");
+    ///     count += 1;
+    /// })?;
+    /// assert_eq!(count, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn matches_with<'s>(
+        &'s self,
+        event: &[u8],
+        scratch: &mut Scratch,
+        mut found: impl FnMut(&'s N),
     ) -> Result<(), EventError> {
         scratch.begin(self);
         let mut visitor = Collector {
@@ -486,11 +527,11 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             }
             visitor
         };
-        self.decide(scratch, out);
+        self.decide(scratch, &mut found);
         Ok(())
     }
 
-    fn decide(&self, scratch: &mut Scratch, out: &mut Vec<N>) {
+    fn decide<'s>(&'s self, scratch: &mut Scratch, found: &mut impl FnMut(&'s N)) {
         let epoch = scratch.epoch;
         if !scratch.touched.is_empty() {
             scratch.group_by_path();
@@ -512,7 +553,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             if self.branch_matches(id, info, scratch, &mut hits) {
                 scratch.name_seen[info.name as usize] = epoch;
                 if let Some(name) = &self.names[info.name as usize] {
-                    out.push(name.clone());
+                    found(name);
                 }
             }
         }
