@@ -443,23 +443,23 @@ fn bench(
     let ruleset = load_rules(rules, validation)?;
     let compile_seconds = started.elapsed().as_secs_f64();
     let text = std::fs::read(events).map_err(|e| Failure(format!("cannot read {events}: {e}")))?;
-    let lines: Vec<&[u8]> = text
+    let numbered: Vec<(usize, &[u8])> = text
         .split(|&b| b == b'\n')
-        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .enumerate()
+        .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
         .collect();
-    if lines.is_empty() {
+    if numbered.is_empty() {
         return Err(Failure(format!("{events}: no events")));
     }
     let snapshot = ruleset.snapshot();
     // One untimed pass: warms the caches and reports the first bad line, if any.
     let mut scratch = Scratch::new();
-    let mut names = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        names.clear();
+    for &(i, line) in &numbered {
         snapshot
-            .matches_into(line, &mut scratch, &mut names)
+            .matches_with(line, &mut scratch, |_| {})
             .map_err(|e| Failure(format!("{events}: line {}: {e}", i + 1)))?;
     }
+    let lines: Vec<&[u8]> = numbered.into_iter().map(|(_, line)| line).collect();
     let threads = threads.max(1);
     let progress = std::io::stderr().is_terminal() && !json;
     let done = AtomicU64::new(0);

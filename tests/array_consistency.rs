@@ -156,3 +156,67 @@ fn destination_rules_route_the_sample_records() {
     );
     assert_eq!(matching(&failure), ["on-failure", "retried-unhandled"]);
 }
+
+/// Rules over two fields of the same array elements, on long arrays: the compiled matcher
+/// jumps to the element of the anchor's hit instead of testing every element, and must still
+/// agree with the reference, also where a path's values are not all in one array (a
+/// duplicate key outside it, a second array, nested arrays).
+#[test]
+fn item_rules_on_long_arrays_agree_with_the_reference() {
+    use evmatch::corpus::Rng;
+    use evmatch::Ruleset;
+    let mut rng = Rng::new(11);
+    let rules = Ruleset::new();
+    let mut patterns = Vec::new();
+    for i in 0..40 {
+        let sku = rng.below(30);
+        let qty = rng.below(4);
+        let text = match i % 4 {
+            0 => format!(r#"{{"items": {{"sku": ["s{sku}"], "qty": [{qty}]}}}}"#),
+            1 => format!(r#"{{"items": {{"sku": [{{"prefix": "s{sku}"}}], "qty": [{{"numeric": [">", {qty}]}}]}}}}"#),
+            2 => format!(r#"{{"items": {{"sku": ["s{sku}"], "tags": {{"t": ["x{qty}"]}}}}}}"#),
+            _ => format!(r#"{{"items": {{"sku": ["s{sku}"], "qty": [{qty}], "tags": {{"t": ["x{qty}"]}}}}}}"#),
+        };
+        rules.add_json(format!("r{i}"), &text).unwrap();
+        patterns.push((format!("r{i}"), Pattern::parse(&text).unwrap()));
+    }
+    let mut compared = 0;
+    let mut matched = 0;
+    for _ in 0..300 {
+        let element = |rng: &mut Rng| {
+            let tags: Vec<String> = (0..rng.below(3))
+                .map(|_| format!(r#"{{"t": "x{}"}}"#, rng.below(4)))
+                .collect();
+            format!(
+                r#"{{"sku": "s{}", "qty": {}, "tags": [{}]}}"#,
+                rng.below(30),
+                rng.below(4),
+                tags.join(",")
+            )
+        };
+        let items: Vec<String> = (0..rng.below(60) + 1).map(|_| element(&mut rng)).collect();
+        let mut event = format!(r#"{{"items": [{}]"#, items.join(","));
+        match rng.below(4) {
+            // A duplicate key outside the array: the path's values are no longer in order.
+            0 => event.push_str(&format!(r#", "items": {}"#, element(&mut rng))),
+            // A second array at the same path.
+            1 => event.push_str(&format!(r#", "items": [{}]"#, element(&mut rng))),
+            _ => {}
+        }
+        event.push('}');
+        let json = Json::parse(event.as_bytes()).unwrap();
+        let mut expected: Vec<String> = patterns
+            .iter()
+            .filter(|(_, p)| reference::matches(p, &json))
+            .map(|(n, _)| n.clone())
+            .collect();
+        let mut got = rules.matches(event.as_bytes()).unwrap();
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected, "{event}");
+        compared += 1;
+        matched += got.len();
+    }
+    assert_eq!(compared, 300);
+    assert!(matched > 300, "the rules should match often: {matched}");
+}

@@ -1,4 +1,4 @@
-//! The `test-event-pattern` command as other programs call it: arguments, stdout, stderr and
+//! The command line as other programs call it: arguments, stdout, stderr and
 //! exit codes.
 
 use std::process::{Command, Output};
@@ -211,5 +211,164 @@ fn match_rejects_an_invalid_rule_by_name() {
             path.display()
         )
     );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn match_numbers_bad_lines_across_blocks_and_threads() {
+    // Several MiB: the input is cut into blocks matched by different workers.
+    let records = std::fs::read_to_string("corpus/destinations/records.ndjson").unwrap();
+    let mut input = String::new();
+    for i in 1..=6000 {
+        if i == 10 || i == 4321 {
+            input.push_str("{\"broken\": \n");
+        } else {
+            input.push_str(records.lines().nth(i % 2).unwrap());
+            input.push('\n');
+        }
+    }
+    input.push_str("{}"); // a last line without its newline
+    let rules = ["match", "--rules", "corpus/destinations/rules.json"];
+    for threads in ["1", "2", "3"] {
+        let o = evmatch(
+            &[&rules[..], &["--threads", threads]].concat(),
+            input.as_bytes(),
+        );
+        assert_eq!(o.status.code(), Some(0));
+        assert_eq!(stdout(&o).lines().count(), 5999, "threads {threads}");
+        assert_eq!(stdout(&o).lines().last(), Some("[]"));
+        let errors: Vec<String> = stderr(&o)
+            .lines()
+            .map(|l| l.split(':').next().unwrap().to_string())
+            .collect();
+        assert_eq!(errors, ["line 10", "line 4321"], "threads {threads}");
+    }
+}
+
+/// `count` CityLots events written by `evmatch corpus` to a temporary file.
+fn citylots_file(count: usize) -> std::path::PathBuf {
+    let o = evmatch(&["corpus", "citylots", "--count", &count.to_string()], b"");
+    assert_eq!(o.status.code(), Some(0));
+    let dir = std::env::temp_dir().join(format!("evmatch-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("citylots-{count}.ndjson"));
+    std::fs::write(&path, &o.stdout).unwrap();
+    path
+}
+
+#[test]
+fn bench_json_is_one_object_with_the_contract_keys() {
+    let events = citylots_file(300);
+    let events = events.to_str().unwrap();
+    for extra in [&[][..], &["--strict"], &["--threads", "2"], &["--baseline"]] {
+        let args = [
+            &[
+                "bench",
+                "--rules",
+                "corpus/rules/citylots/prefix.json",
+                "--events",
+                events,
+                "--json",
+                "--min-seconds",
+                "0.05",
+            ][..],
+            extra,
+        ]
+        .concat();
+        let o = evmatch(&args, b"");
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let report: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&o.stdout).expect("one JSON object");
+        let keys: Vec<&str> = report.keys().map(String::as_str).collect();
+        let mut expected = [
+            "events",
+            "bytes",
+            "seconds",
+            "events_per_sec",
+            "bytes_per_sec",
+            "matches",
+            "compile_seconds",
+            "rules",
+        ];
+        expected.sort();
+        assert_eq!(keys, expected);
+        let events = report["events"].as_u64().unwrap();
+        // Each thread matches its share of the file a whole number of times.
+        let share = if extra.contains(&"--threads") {
+            150
+        } else {
+            300
+        };
+        assert!(
+            events >= 300 && events % share == 0,
+            "whole passes: {events}"
+        );
+        let seconds = report["seconds"].as_f64().unwrap();
+        assert!(seconds >= 0.05);
+        let rate = report["events_per_sec"].as_f64().unwrap();
+        assert!((rate - events as f64 / seconds).abs() / rate < 0.01);
+        if extra == ["--baseline"] {
+            assert_eq!(
+                (report["rules"].as_u64(), report["matches"].as_u64()),
+                (Some(0), Some(0))
+            );
+        } else {
+            assert_eq!(report["rules"].as_u64(), Some(5));
+            // Street prefixes MA, BR, CA, SA and 03 name a good share of the lots.
+            let matches = report["matches"].as_u64().unwrap();
+            assert!(
+                matches > events / 20 && matches < events,
+                "{matches} of {events}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bench_reports_a_bad_event_by_line() {
+    let dir = std::env::temp_dir().join(format!("evmatch-badbench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("events.ndjson");
+    std::fs::write(&path, "{}\n\n{\"a\": tru}\n").unwrap();
+    let o = evmatch(
+        &[
+            "bench",
+            "--rules",
+            "corpus/destinations/rules.json",
+            "--events",
+            path.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("line 3: event is not valid JSON"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn generated_rule_sets_are_deterministic_and_load() {
+    let args = ["corpus", "rules-mixed", "--count", "200", "--seed", "3"];
+    let a = evmatch(&args, b"");
+    let b = evmatch(&args, b"");
+    assert_eq!(a.status.code(), Some(0));
+    assert_eq!(a.stdout, b.stdout);
+    let rules: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&a.stdout).expect("the --rules format");
+    assert_eq!(rules.len(), 200);
+    let dir = std::env::temp_dir().join(format!("evmatch-gen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rules.json");
+    std::fs::write(&path, &a.stdout).unwrap();
+    let events = evmatch(&["corpus", "destinations", "--count", "50"], b"");
+    let o = evmatch(
+        &["match", "--rules", path.to_str().unwrap()],
+        &events.stdout,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 50);
     std::fs::remove_dir_all(dir).unwrap();
 }
