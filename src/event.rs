@@ -132,32 +132,50 @@ impl FieldTrie {
             None => node
                 .children
                 .iter()
-                .find(|(name, _)| **name == *segment)
+                .find(|(name, _)| name.first() == segment.first() && **name == *segment)
                 .map(|&(_, next)| next),
         }
     }
 
     /// The state after key `key` (split at its dots) under `state`; with it, the child
     /// reached by the key's first segment.
-    #[inline]
+    #[inline(always)]
     fn step(&self, state: TrieState, key: &[u8]) -> Option<(TrieState, u32)> {
-        // Segments hold no dot: a key that names a child is dot-free, and only a key that names
-        // none needs splitting.
-        if let Some(child) = self.child(state.0, key) {
-            return Some((TrieState(child), child));
-        }
-        // A dotted key can lead somewhere only if it starts with a child's name and a dot.
         let node = &self.nodes[state.0 as usize];
-        let dotted = match node.lookup {
-            Some(_) => key.contains(&b'.'),
-            None => node
-                .children
-                .iter()
-                .any(|(name, _)| key.get(name.len()) == Some(&b'.') && key.starts_with(name)),
+        // Segments hold no dot: a key that names a child is dot-free, and a dotted key can lead
+        // somewhere only if it starts with a child's name and a dot.
+        let dotted = match &node.lookup {
+            None => {
+                let mut dotted = false;
+                for (name, next) in &node.children {
+                    if name.len() == key.len() {
+                        if name.first() == key.first() && **name == *key {
+                            return Some((TrieState(*next), *next));
+                        }
+                    } else if key.get(name.len()) == Some(&b'.') && key.starts_with(name) {
+                        dotted = true;
+                    }
+                }
+                dotted
+            }
+            Some(lookup) => {
+                if let Some(&next) = lookup.get(key) {
+                    return Some((TrieState(next), next));
+                }
+                key.contains(&b'.')
+            }
         };
-        if !dotted {
-            return None;
+        if dotted {
+            self.step_dotted(state, key)
+        } else {
+            None
         }
+    }
+
+    /// [`FieldTrie::step`] for a key that holds a dot.
+    #[cold]
+    #[inline(never)]
+    fn step_dotted(&self, state: TrieState, key: &[u8]) -> Option<(TrieState, u32)> {
         let mut segments = key.split(|&b| b == b'.');
         let first = self.child(state.0, segments.next().unwrap_or_default())?;
         let mut s = first;
@@ -391,7 +409,7 @@ impl<'a> Scanner<'a, '_> {
 
     /// Reads a string starting at its opening quote; returns the raw bytes between the quotes.
     /// In strict reading, checks its escapes and UTF-8 too.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Result<RawStr<'a>, EventError> {
         let start = self.pos + 1;
         let rest = self.input.get(start..).unwrap_or_default();
@@ -410,6 +428,7 @@ impl<'a> Scanner<'a, '_> {
 
     /// The rest of [`Scanner::string`]: escapes, errors and strict checks.
     #[cold]
+    #[inline(never)]
     fn string_rest(&mut self, start: usize) -> Result<RawStr<'a>, EventError> {
         let mut escaped = false;
         loop {
@@ -514,12 +533,23 @@ impl<'a> Scanner<'a, '_> {
                     }
                 }
             }
-            self.skip_ws();
-            self.expect(b':')?;
+            if self.input.get(self.pos) == Some(&b':') {
+                // Compact JSON: no white space around the colon.
+                self.pos += 1;
+            } else {
+                self.skip_ws();
+                self.expect(b':')?;
+            }
             self.skip_ws();
             match child {
                 Some((child, _)) => self.value(child, depth, visitor)?,
-                None => self.skip_value(depth)?,
+                None => match self.input.get(self.pos) {
+                    // Most skipped members are strings: no detour through the dispatch.
+                    Some(b'"') if !self.strict => {
+                        self.string()?;
+                    }
+                    _ => self.skip_value(depth)?,
+                },
             }
             if self.may_stop && self.incomplete == 0 && self.open_arrays == 0 {
                 if self.rest_is_inert() {
@@ -800,7 +830,7 @@ fn zero_bytes(x: u64) -> u64 {
 
 /// How many bytes at the start of `bytes` can be part of a string as they are: neither a
 /// quote, a backslash nor a control character. Reads a word at a time.
-#[inline]
+#[inline(always)]
 fn string_run(bytes: &[u8]) -> usize {
     let mut i = 0;
     while let Some(word) = bytes.get(i..i + 8) {

@@ -173,9 +173,13 @@ fn item_rules_on_long_arrays_agree_with_the_reference() {
         let qty = rng.below(4);
         let text = match i % 4 {
             0 => format!(r#"{{"items": {{"sku": ["s{sku}"], "qty": [{qty}]}}}}"#),
-            1 => format!(r#"{{"items": {{"sku": [{{"prefix": "s{sku}"}}], "qty": [{{"numeric": [">", {qty}]}}]}}}}"#),
+            1 => format!(
+                r#"{{"items": {{"sku": [{{"prefix": "s{sku}"}}], "qty": [{{"numeric": [">", {qty}]}}]}}}}"#
+            ),
             2 => format!(r#"{{"items": {{"sku": ["s{sku}"], "tags": {{"t": ["x{qty}"]}}}}}}"#),
-            _ => format!(r#"{{"items": {{"sku": ["s{sku}"], "qty": [{qty}], "tags": {{"t": ["x{qty}"]}}}}}}"#),
+            _ => format!(
+                r#"{{"items": {{"sku": ["s{sku}"], "qty": [{qty}], "tags": {{"t": ["x{qty}"]}}}}}}"#
+            ),
         };
         rules.add_json(format!("r{i}"), &text).unwrap();
         patterns.push((format!("r{i}"), Pattern::parse(&text).unwrap()));
