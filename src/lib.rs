@@ -45,9 +45,11 @@
 //!             → [verify each field, consistency fold over array elements] → rule names
 //! ```
 //!
-//! The scan reads the event's bytes once, skips what no rule names without parsing it, and
-//! borrows strings from the input; the per-path indexes cost the same for one rule as for a
-//! hundred thousand; updates publish an immutable [`Snapshot`] that readers pick up atomically.
+//! The scan reads the event's bytes once, skips what no rule names without parsing it, borrows
+//! strings from the input, and stops reading as soon as the rest of the event provably cannot
+//! change the result ([`Validation::Fast`]; [`Validation::Strict`] validates every byte); the
+//! per-path indexes cost the same for one rule as for a hundred thousand; updates publish an
+//! immutable [`Snapshot`] that readers pick up atomically.
 //! [`consistency`] holds the array-consistency procedures both matchers share, and [`corpus`]
 //! the deterministic event generators that tests and benchmarks use.
 //!

@@ -9,8 +9,8 @@
 //!             ──────────────▶ rule names
 //! ```
 //!
-//! * A [`FieldTrie`] of the dotted paths that rules name steers the scan; everything else in
-//!   the event is skipped unparsed.
+//! * A [`FieldTrie`] of the paths that rules name steers the scan; everything else in the event
+//!   is skipped unparsed, and the scan stops once the rest cannot matter.
 //! * Each path has one [`FieldIndex`] holding every matcher of every rule on that path.
 //! * Each `$or` branch of each rule is a set of field *slots*; a value hit sets the slot's bit.
 //!   A branch matches when every slot is set (or satisfied by absence) and, when its values sit
