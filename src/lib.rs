@@ -33,7 +33,7 @@
 //! message and the path inside the pattern where it failed. [`Pattern::branches`] multiplies
 //! out `$or` into conjunctions of field conditions over dotted paths.
 //!
-//! [`reference`] evaluates a pattern against an event in the plainest possible way: flatten the
+//! [`reference`](mod@reference) evaluates a pattern against an event in the plainest possible way: flatten the
 //! event into leaves, then search for an array-consistent choice of one leaf per field. It is
 //! the oracle against which the compiled engine is tested.
 //!
