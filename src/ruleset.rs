@@ -693,7 +693,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         if (mask | absent_ok) != info.full {
             return false;
         }
-        if in_arrays & (in_arrays - 1) == 0 {
+        if in_arrays.count_ones() <= 1 {
             // At most one slot has values in arrays: no two slots can disagree on an element.
             return true;
         }
