@@ -3,11 +3,11 @@
 //!
 //! CI runs 10,000 cases in all; set `PROPTEST_CASES` to run more.
 
-mod common;
+mod generators;
 
 use std::collections::BTreeMap;
 
-use common::*;
+use generators::*;
 use evmatch::{reference, Pattern, Ruleset, Validation};
 use proptest::prelude::*;
 

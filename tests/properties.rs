@@ -2,9 +2,9 @@
 //! what adding, removing, `$or`, reordering and a pattern's own values must do, whatever the
 //! rules and events are.
 
-mod common;
+mod generators;
 
-use common::*;
+use generators::*;
 use evmatch::json::Json;
 use evmatch::{reference, Pattern, Ruleset};
 use proptest::prelude::*;
