@@ -4,14 +4,14 @@
 //! (a pattern AWS would reject, an event that is not a JSON object, a file that cannot be read,
 //! or a usage error).
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use evmatch::json::Json;
-use evmatch::ruleset::Scratch;
+use evmatch::ruleset::{Scratch, MAX_EVENT_SIZE};
 use evmatch::{reference, Pattern, Ruleset, Validation};
 
 #[derive(Parser)]
@@ -329,54 +329,65 @@ fn write_piece(out: &mut impl Write, piece: &Piece) -> Result<(), Failure> {
 }
 
 /// Cuts the input into jobs of whole lines (the last line of the input may lack its newline).
+///
+/// Memory stays bounded whatever the input: a line longer than the largest event the matcher
+/// accepts is kept only up to one byte past that size (so that matching reports it as too
+/// large, under its own line number), and the rest of it is read and dropped.
 fn read_jobs(input: &mut dyn Read, jobs: &std::sync::mpsc::SyncSender<Job>) -> std::io::Result<()> {
-    let mut carry = Vec::new();
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, input);
+    let mut block: Vec<u8> = Vec::with_capacity(BLOCK + (1 << 16));
+    // Where the line being read starts in `block`, and whether its rest is being dropped.
+    let (mut line_start, mut dropping) = (0, false);
     let (mut seq, mut line) = (0, 0);
-    loop {
-        let mut block = std::mem::take(&mut carry);
-        let mut end = block.len();
-        // Read at least a block more: a line longer than a block grows the buffer until its
-        // newline arrives.
-        block.resize(end + BLOCK, 0);
-        let mut eof = false;
-        while end < block.len() {
-            match input.read(&mut block[end..]) {
-                Ok(0) => {
-                    eof = true;
-                    break;
-                }
-                Ok(n) => end += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        block.truncate(end);
-        if !eof {
-            // Keep the partial last line for the next job.
-            match memchr::memrchr(b'\n', &block) {
-                Some(last) => carry = block.split_off(last + 1),
-                None => {
-                    carry = block;
-                    continue;
-                }
-            }
-        }
-        let lines = memchr::memchr_iter(b'\n', &block).count();
+    let mut send = |block: Vec<u8>| {
         let first_line = line;
-        line += lines;
-        if !block.is_empty() {
-            let job = Job {
-                seq,
-                first_line,
-                block,
-            };
-            if jobs.send(job).is_err() {
-                return Ok(()); // the workers are gone: the writer gave up
+        line += memchr::memchr_iter(b'\n', &block).count();
+        let job = Job {
+            seq,
+            first_line,
+            block,
+        };
+        seq += 1;
+        jobs.send(job).is_ok()
+    };
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            if !block.is_empty() {
+                send(block);
             }
-            seq += 1;
-        }
-        if eof {
             return Ok(());
+        }
+        let (take, newline) = match memchr::memchr(b'\n', buf) {
+            Some(at) => (at + 1, true),
+            None => (buf.len(), false),
+        };
+        if !dropping {
+            let room = (MAX_EVENT_SIZE + 1).saturating_sub(block.len() - line_start);
+            let keep = take.min(room);
+            block.extend_from_slice(&buf[..keep]);
+            dropping = keep < take;
+        }
+        reader.consume(take);
+        if newline {
+            if dropping {
+                block.push(b'\n');
+                dropping = false;
+            }
+            line_start = block.len();
+            if block.len() >= BLOCK {
+                if !send(std::mem::replace(
+                    &mut block,
+                    Vec::with_capacity(BLOCK + (1 << 16)),
+                )) {
+                    return Ok(()); // the workers are gone: the writer gave up
+                }
+                line_start = 0;
+            }
         }
     }
 }

@@ -45,6 +45,12 @@ pub const MAX_FIELDS_PER_BRANCH: usize = 64;
 /// Deepest event nesting the scanner accepts.
 pub const MAX_EVENT_DEPTH: usize = 128;
 
+/// Largest event the matcher accepts, in bytes: 16 MiB, as for [`json::Json::parse`]
+/// (EventBridge itself takes events of up to 256 KiB).
+///
+/// [`json::Json::parse`]: crate::json::Json::parse
+pub const MAX_EVENT_SIZE: usize = 16 << 20;
+
 /// Why a rule could not be added.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RulesetError {
@@ -505,6 +511,14 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         scratch: &mut Scratch,
         mut found: impl FnMut(&'s N),
     ) -> Result<(), EventError> {
+        if event.len() > MAX_EVENT_SIZE {
+            let limit = MAX_EVENT_SIZE;
+            return Err(EventError::Malformed(JsonError::new(
+                crate::json::JsonErrorKind::TooLarge { limit },
+                event,
+                0,
+            )));
+        }
         scratch.begin(self);
         let mut visitor = Collector {
             snapshot: self,

@@ -7,8 +7,8 @@ mod generators;
 
 use std::collections::BTreeMap;
 
-use generators::*;
 use evmatch::{reference, Pattern, Ruleset, Validation};
+use generators::*;
 use proptest::prelude::*;
 
 proptest! {

@@ -4,9 +4,9 @@
 
 mod generators;
 
-use generators::*;
 use evmatch::json::Json;
 use evmatch::{reference, Pattern, Ruleset};
+use generators::*;
 use proptest::prelude::*;
 
 fn build(rules: &[(String, Pattern)]) -> Ruleset<String> {

@@ -248,6 +248,11 @@ pub enum ErrorKind {
         /// The limit in force.
         limit: usize,
     },
+    /// An array with more values than [`Limits::max_values`](crate::pattern::Limits::max_values).
+    TooManyValues {
+        /// The limit in force.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for ErrorKind {
@@ -320,6 +325,7 @@ impl fmt::Display for ErrorKind {
             TooManyBranches { limit } => {
                 write!(f, "Pattern expands to more than {limit} $or branches")
             }
+            TooManyValues { limit } => write!(f, "An array of the pattern holds more than {limit} values"),
         }
     }
 }

@@ -83,6 +83,9 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most branches once `$or` is multiplied out. Default: 1,024.
     pub max_branches: usize,
+    /// Most values in one array of the pattern (a field's list of values, an `anything-but`
+    /// list). Default: 10,000.
+    pub max_values: usize,
 }
 
 impl Default for Limits {
@@ -91,6 +94,7 @@ impl Default for Limits {
             max_size: 256 << 10,
             max_depth: 64,
             max_branches: 1024,
+            max_values: 10_000,
         }
     }
 }

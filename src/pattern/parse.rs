@@ -68,12 +68,30 @@ pub(super) fn parse_json(json: &Json, limits: &Limits) -> Result<Pattern> {
             PatternPath::root(),
         ));
     };
+    check_array_sizes(json, &PatternPath::root(), limits.max_values)?;
     let parser = Parser { limits };
     let mut partials: Vec<Partial> = Vec::new();
     let document = parser.object(members, &PatternPath::root(), &[], false, &mut partials, 1)?;
     let branches: Vec<Branch> = partials.into_iter().map(Branch::from_map).collect();
     check_complexity(&branches)?;
     Ok(Pattern { document, branches })
+}
+
+/// Rejects any array of the pattern longer than `limit`, with its path.
+fn check_array_sizes(json: &Json, at: &PatternPath, limit: usize) -> Result<()> {
+    match json {
+        Json::Array(items) if items.len() > limit => {
+            err(ErrorKind::TooManyValues { limit }, at.clone())
+        }
+        Json::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| check_array_sizes(item, &at.index(i), limit)),
+        Json::Object(members) => members
+            .iter()
+            .try_for_each(|(key, value)| check_array_sizes(value, &at.key(key), limit)),
+        _ => Ok(()),
+    }
 }
 
 struct Parser<'a> {

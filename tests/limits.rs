@@ -1,0 +1,329 @@
+//! Hostile input gets a clear error, never a panic, a stack overflow, a hang or unbounded
+//! memory: through the library, and through the command line (`test-event-pattern` exits 2 with
+//! one line on stderr; `match` reports `line N: reason` and goes on).
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use evmatch::event::EventError;
+use evmatch::json::{Json, JsonErrorKind};
+use evmatch::pattern::{ErrorKind, Limits};
+use evmatch::ruleset::MAX_EVENT_SIZE;
+use evmatch::{Pattern, Ruleset, Validation};
+
+fn evmatch(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_evmatch"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run evmatch");
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    let feeder = std::thread::spawn(move || pipe.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    let _ = feeder.join().unwrap();
+    out
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `test-event-pattern` on a hostile event (given through a file): exit 2, one line that says
+/// why.
+fn cli_rejects_event(event: &[u8], reason: &str) {
+    let dir = std::env::temp_dir().join(format!("evmatch-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("event-{}.json", event.len()));
+    std::fs::write(&path, event).unwrap();
+    let o = evmatch(
+        &[
+            "test-event-pattern",
+            "--event-pattern",
+            r#"{"a": [{"exists": true}]}"#,
+            "--event",
+            &format!("@{}", path.display()),
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2), "{reason}");
+    let message = stderr(&o);
+    assert_eq!(message.trim_end().lines().count(), 1, "{message}");
+    assert!(message.contains(reason), "{message} lacks {reason}");
+    std::fs::remove_file(path).unwrap();
+}
+
+/// The same event through `match --strict`: the line is reported and matching goes on.
+fn match_reports_event(event: &[u8], reason: &str) {
+    let mut input = event.to_vec();
+    input.extend_from_slice(b"\n{\"source\": \"lambda\"}\n");
+    let o = evmatch(
+        &[
+            "match",
+            "--strict",
+            "--rules",
+            "corpus/destinations/rules.json",
+        ],
+        &input,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "[]\n");
+    let message = stderr(&o);
+    assert!(message.starts_with("line 1: "), "{message}");
+    assert!(message.contains(reason), "{message} lacks {reason}");
+}
+
+/// The library's strict reader, and the fast one when the hostile part is on a rule's path.
+fn library_rejects_event(event: &[u8], kind: impl Fn(&JsonErrorKind) -> bool) {
+    readers_reject_event(event, &[Validation::Strict, Validation::Fast], kind)
+}
+
+fn readers_reject_event(
+    event: &[u8],
+    readers: &[Validation],
+    kind: impl Fn(&JsonErrorKind) -> bool,
+) {
+    for &validation in readers {
+        let rules = Ruleset::with_validation(validation);
+        rules.add_json("a", r#"{"a": [{"exists": true}]}"#).unwrap();
+        match rules.matches(event) {
+            Err(EventError::Malformed(e)) => assert!(kind(e.kind()), "{validation:?}: {e}"),
+            other => panic!("{validation:?}: {other:?}"),
+        }
+    }
+    assert!(Json::parse(event).map_err(|e| kind(e.kind())).unwrap_err());
+}
+
+#[test]
+fn deep_nesting_is_an_error() {
+    for open in [&b"["[..], b"{\"a\":"] {
+        let mut event = b"{\"a\":".to_vec();
+        for _ in 0..100_000 {
+            event.extend_from_slice(open);
+        }
+        library_rejects_event(&event, |k| {
+            matches!(k, JsonErrorKind::TooDeep { limit: 128 })
+        });
+        cli_rejects_event(&event, "nesting deeper than 128 levels");
+        match_reports_event(&event, "nesting deeper than 128 levels");
+    }
+    // Deep but within the limit, under a member no rule names: skipped, fine.
+    let event = format!(
+        r#"{{"b": {}1{}, "a": 1}}"#,
+        "[".repeat(120),
+        "]".repeat(120)
+    );
+    let rules = Ruleset::new();
+    rules.add_json("a", r#"{"a": [1]}"#).unwrap();
+    assert_eq!(rules.matches(event.as_bytes()).unwrap(), ["a"]);
+}
+
+#[test]
+fn an_event_over_16_mib_is_an_error() {
+    let event = format!(r#"{{"a": "{}"}}"#, "x".repeat(MAX_EVENT_SIZE));
+    library_rejects_event(
+        event.as_bytes(),
+        |k| matches!(k, JsonErrorKind::TooLarge { limit } if *limit == MAX_EVENT_SIZE),
+    );
+    cli_rejects_event(event.as_bytes(), "input larger than 16777216 bytes");
+    // `match` keeps memory bounded: the line is cut, reported, and the next one matched.
+    let o = evmatch(
+        &["match", "--rules", "corpus/destinations/rules.json"],
+        format!("{event}{event}\n{{\"source\": \"lambda\"}}\n").as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "[]\n");
+    assert!(stderr(&o).starts_with("line 1: event is not valid JSON: input larger than"));
+}
+
+#[test]
+fn invalid_utf8_and_lone_surrogates_are_errors() {
+    library_rejects_event(b"{\"a\": \"\xff\xfe\"}", |k| {
+        matches!(k, JsonErrorKind::InvalidUtf8)
+    });
+    cli_rejects_event(b"{\"a\": \"\xff\xfe\"}", "UTF-8");
+    match_reports_event(b"{\"a\": \"\xc3\x28\"}", "UTF-8");
+    for surrogate in [
+        r#"{"a": "\ud800"}"#,
+        r#"{"a": "\udc00x"}"#,
+        r#"{"a": "\ud800\u0041"}"#,
+    ] {
+        library_rejects_event(surrogate.as_bytes(), |k| {
+            matches!(
+                k,
+                JsonErrorKind::InvalidEscape | JsonErrorKind::LoneSurrogate
+            )
+        });
+        cli_rejects_event(surrogate.as_bytes(), "surrogate");
+        match_reports_event(surrogate.as_bytes(), "surrogate");
+    }
+    // A valid pair is one character.
+    let rules = Ruleset::new();
+    rules.add_json("pair", r#"{"a": ["😀"]}"#).unwrap();
+    assert_eq!(
+        rules.matches(br#"{"a": "\ud83d\ude00"}"#).unwrap(),
+        ["pair"]
+    );
+}
+
+#[test]
+fn odd_numbers_are_numbers_with_a_clear_meaning() {
+    let rules = Ruleset::new();
+    // 1e400 is far outside the comparable domain: it equals only its own spelling.
+    rules.add_json("huge", r#"{"n": [1e400]}"#).unwrap();
+    rules
+        .add_json("positive", r#"{"n": [{"numeric": [">", 0]}]}"#)
+        .unwrap();
+    rules.add_json("zero", r#"{"n": [0]}"#).unwrap();
+    let names = |event: &str| {
+        let mut n = rules.matches(event.as_bytes()).unwrap();
+        n.sort();
+        n
+    };
+    assert_eq!(names(r#"{"n": 1e400}"#), ["huge"]);
+    assert!(names(r#"{"n": 1E400}"#).is_empty());
+    // -0 is zero; 1E-400 has more than six decimals, so it compares with nothing.
+    assert_eq!(names(r#"{"n": -0}"#), ["zero"]);
+    assert_eq!(names(r#"{"n": -0.0}"#), ["zero"]);
+    assert!(names(r#"{"n": 1E-400}"#).is_empty());
+    // The same through the command line.
+    let o = evmatch(
+        &[
+            "test-event-pattern",
+            "--event-pattern",
+            r#"{"n": [0]}"#,
+            "--event",
+            r#"{"n": -0}"#,
+        ],
+        b"",
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "{\"Result\": true}\n");
+    // A pattern number beyond the domain in `numeric` is AWS's error.
+    let err = Pattern::parse(r#"{"n": [{"numeric": [">", 1e400]}]}"#).unwrap_err();
+    assert!(
+        err.to_string().contains("between -5.0E9 and 5.0E9")
+            || err.to_string().contains("Overflow"),
+        "{err}"
+    );
+}
+
+#[test]
+fn duplicate_keys_count_every_value() {
+    // JSON allows them; every value of a repeated key is a value of the field, fast or strict.
+    for validation in [Validation::Fast, Validation::Strict] {
+        let rules = Ruleset::with_validation(validation);
+        rules.add_json("b", r#"{"a": ["b"]}"#).unwrap();
+        assert_eq!(rules.matches(br#"{"a": "x", "a": "b"}"#).unwrap(), ["b"]);
+        assert_eq!(rules.matches(br#"{"a": "b", "a": "x"}"#).unwrap(), ["b"]);
+    }
+}
+
+#[test]
+fn trailing_garbage_and_empty_input_are_errors() {
+    for event in [&b"{\"a\": 1} x"[..], b"{\"a\": 1}{}", b"{\"a\": 1}]"] {
+        readers_reject_event(event, &[Validation::Strict], |k| {
+            matches!(k, JsonErrorKind::TrailingCharacters)
+        });
+        cli_rejects_event(event, "trailing characters");
+        match_reports_event(event, "trailing characters");
+        // The fast reader stops once `a` is read: what follows is not read (as the README says).
+        let fast = Ruleset::new();
+        fast.add_json("a", r#"{"a": [{"exists": true}]}"#).unwrap();
+        assert_eq!(fast.matches(event).unwrap(), ["a"]);
+    }
+    // Where the fast reader does read to the end, it sees the garbage too.
+    let fast = Ruleset::new();
+    fast.add_json("b", r#"{"b": [1]}"#).unwrap();
+    assert!(fast.matches(b"{\"a\": 1} x").is_err());
+    for event in [&b""[..], b"   ", b"\n\t"] {
+        library_rejects_event(event, |k| matches!(k, JsonErrorKind::Empty));
+        cli_rejects_event(event, "no JSON value");
+    }
+}
+
+#[test]
+fn pattern_limits_are_errors_with_their_path() {
+    let deep = format!(r#"{}"a": [1]{}"#, "{\"x\": ".repeat(70), "}".repeat(70));
+    let deep = format!("{{{}}}", &deep[..]);
+    let err = Pattern::parse(&deep).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Json(_) | ErrorKind::TooDeep { .. }),
+        "{err}"
+    );
+
+    let huge = format!(r#"{{"a": ["{}"]}}"#, "x".repeat(300 << 10));
+    let err = Pattern::parse(&huge).unwrap_err();
+    assert!(err.to_string().contains("larger than"), "{err}");
+
+    let many: Vec<String> = (0..10_001).map(|i| format!("\"v{i}\"")).collect();
+    let text = format!(r#"{{"detail": {{"a": [{}]}}}}"#, many.join(","));
+    let err = Pattern::parse(&text).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::TooManyValues { limit: 10_000 });
+    assert_eq!(err.path().to_string(), "detail.a");
+    let ok = format!(r#"{{"a": [{}]}}"#, many[..10_000].join(","));
+    assert!(Pattern::parse(&ok).is_ok());
+    let tighter = Limits {
+        max_values: 10,
+        ..Limits::default()
+    };
+    assert!(Pattern::parse_with(&ok, &tighter).is_err());
+
+    let branches = format!(
+        r#"{{{}}}"#,
+        (0..11)
+            .map(|i| format!(r#""$or": [{{"a{i}": [1]}}, {{"b{i}": [2]}}]"#))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    // Every `$or` of an object multiplies the branches: 2^11 is over the limit.
+    let err = Pattern::parse(&branches).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::TooManyBranches { limit: 1024 });
+    let nested = (0..11).fold(String::from(r#"{"z": [0]}"#), |inner, i| {
+        format!(r#"{{"$or": [{inner}, {{"a{i}": [1]}}], "b{i}": [{{"exists": true}}]}}"#)
+    });
+    assert!(Pattern::parse(&nested).is_ok(), "a few branches");
+
+    // Wildcards AWS calls too complex are rejected with AWS's reason (`tests/pattern_errors.rs`
+    // holds AWS's own examples); the measure itself is bounded, so a pathological one is
+    // rejected at once.
+    let started = std::time::Instant::now();
+    let err = Pattern::parse(&format!(
+        r#"{{"a": [{{"wildcard": "{}"}}]}}"#,
+        "*a".repeat(2000)
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("Rule is too complex"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    // Through the command line: exit 2, one line.
+    let o = evmatch(
+        &[
+            "test-event-pattern",
+            "--event-pattern",
+            &text,
+            "--event",
+            "{}",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("more than 10000 values"),
+        "{}",
+        stderr(&o)
+    );
+    let o = evmatch(
+        &[
+            "test-event-pattern",
+            "--event-pattern",
+            &deep,
+            "--event",
+            "{}",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).trim_end().lines().count(), 1);
+}
