@@ -208,7 +208,13 @@ type Name = std::sync::Arc<str>;
 
 fn load_rules(path: &str, validation: Validation) -> Result<Ruleset<Name>, Failure> {
     let text = std::fs::read(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))?;
-    let json = Json::parse(&text).map_err(|e| Failure(format!("{path}: not valid JSON: {e}")))?;
+    // A rule file holds many patterns: it may be far larger than one event.
+    let limits = evmatch::json::ParseLimits {
+        max_size: 1 << 30,
+        ..Default::default()
+    };
+    let json = Json::parse_with(&text, &limits)
+        .map_err(|e| Failure(format!("{path}: not valid JSON: {e}")))?;
     let Json::Object(members) = json else {
         return Err(Failure(format!(
             "{path}: rules must be a JSON object of rule name to pattern"

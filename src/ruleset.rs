@@ -42,6 +42,9 @@ use crate::reference::{scalar_matches, Scalar};
 /// The most fields one `$or` branch of a rule may test.
 pub const MAX_FIELDS_PER_BRANCH: usize = 64;
 
+/// Branches (live and removed) below which a rule set is never rebuilt to drop removed ones.
+const COMPACT_ABOVE: usize = 1024;
+
 /// Deepest event nesting the scanner accepts.
 pub const MAX_EVENT_DEPTH: usize = 128;
 
@@ -185,6 +188,7 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let removed = writer.delete(name);
         if removed {
+            writer.compact_if_sparse();
             writer.finish();
             self.publish(&writer);
         }
@@ -200,6 +204,7 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let removed = names.into_iter().filter(|n| writer.delete(n)).count();
         if removed > 0 {
+            writer.compact_if_sparse();
             writer.finish();
             self.publish(&writer);
         }
@@ -353,57 +358,90 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
     }
 
     fn insert(&mut self, name: N, pattern: &Pattern) {
-        let name_index = match self.name_index.get(&name) {
-            Some(entry) => entry.index,
-            None => {
-                let names = Arc::make_mut(&mut self.names);
-                names.push(Some(name.clone()));
-                let index = (names.len() - 1) as u32;
-                Arc::make_mut(&mut self.name_index).insert(
-                    name.clone(),
-                    NameEntry {
-                        index,
-                        branches: Vec::new(),
-                    },
-                );
-                index
-            }
-        };
+        let index = self.name_slot(&name);
         for branch in pattern.branches() {
-            let id = self.branches.len() as u32;
-            let anchor = self.anchor_slot(branch.fields());
-            let mut info = BranchInfo {
-                name: name_index,
-                full: 0,
-                absent: 0,
-                anchor,
-                fields: branch.fields().to_vec(),
-                paths: Vec::with_capacity(branch.fields().len()),
+            self.insert_branch(&name, index, branch.fields());
+        }
+    }
+
+    /// The index of `name`, given one if it is new.
+    fn name_slot(&mut self, name: &N) -> u32 {
+        if let Some(entry) = self.name_index.get(name) {
+            return entry.index;
+        }
+        let names = Arc::make_mut(&mut self.names);
+        names.push(Some(name.clone()));
+        let index = (names.len() - 1) as u32;
+        Arc::make_mut(&mut self.name_index).insert(
+            name.clone(),
+            NameEntry {
+                index,
+                branches: Vec::new(),
+            },
+        );
+        index
+    }
+
+    fn insert_branch(&mut self, name: &N, name_index: u32, fields: &[FieldCondition]) {
+        let id = self.branches.len() as u32;
+        let anchor = self.anchor_slot(fields);
+        let mut info = BranchInfo {
+            name: name_index,
+            full: 0,
+            absent: 0,
+            anchor,
+            fields: fields.to_vec(),
+            paths: Vec::with_capacity(fields.len()),
+        };
+        for (slot, field) in fields.iter().enumerate() {
+            let path = self.path_id(field.path());
+            let kinds = field
+                .matchers()
+                .iter()
+                .fold(0, |k, m| k | ValueKinds::of(m));
+            let accepts = self.accepts[path.0 as usize];
+            if accepts | kinds != accepts {
+                Arc::make_mut(&mut self.accepts)[path.0 as usize] |= kinds;
+            }
+            info.paths.push(path);
+            info.full |= 1 << slot;
+            if field.matches_absent() {
+                info.absent |= 1 << slot;
+            }
+        }
+        self.index_branch(id, &info, true);
+        Arc::make_mut(&mut self.branches).push(Some(Arc::new(info)));
+        Arc::make_mut(&mut self.name_index)
+            .get_mut(name)
+            .expect("the name has a slot")
+            .branches
+            .push(id);
+    }
+
+    /// Removed rules leave their ids, paths and index capacity behind. Once the removed
+    /// branches outnumber the live ones, the snapshot is rebuilt from the live branches alone,
+    /// so that memory follows the rules present rather than every rule ever added (the cost,
+    /// linear in the live rules, is paid at most once per as many removals).
+    fn compact_if_sparse(&mut self) {
+        let live: usize = self.name_index.values().map(|e| e.branches.len()).sum();
+        let total = self.branches.len();
+        if total < COMPACT_ABOVE || live * 2 > total {
+            return;
+        }
+        let mut fresh = Snapshot::empty();
+        fresh.validation = self.validation;
+        for name in self.names.iter().flatten() {
+            let Some(entry) = self.name_index.get(name) else {
+                continue;
             };
-            for (slot, field) in branch.fields().iter().enumerate() {
-                let path = self.path_id(field.path());
-                let kinds = field
-                    .matchers()
-                    .iter()
-                    .fold(0, |k, m| k | ValueKinds::of(m));
-                let accepts = self.accepts[path.0 as usize];
-                if accepts | kinds != accepts {
-                    Arc::make_mut(&mut self.accepts)[path.0 as usize] |= kinds;
-                }
-                info.paths.push(path);
-                info.full |= 1 << slot;
-                if field.matches_absent() {
-                    info.absent |= 1 << slot;
+            let index = fresh.name_slot(name);
+            for &id in &entry.branches {
+                if let Some(info) = &self.branches[id as usize] {
+                    fresh.insert_branch(name, index, &info.fields);
                 }
             }
-            self.index_branch(id, &info, true);
-            Arc::make_mut(&mut self.branches).push(Some(Arc::new(info)));
-            Arc::make_mut(&mut self.name_index)
-                .get_mut(&name)
-                .expect("inserted above")
-                .branches
-                .push(id);
         }
+        *self = fresh;
     }
 
     /// Puts a branch's anchor matchers into (or takes them out of) its path's index; a branch
