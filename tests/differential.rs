@@ -115,3 +115,37 @@ fn generators_produce_matches() {
         "only {through_arrays} matches involve arrays"
     );
 }
+
+/// A rule set that removed most of its rules rebuilds itself from the rest: it must then
+/// behave exactly like a set built from the rest alone.
+#[test]
+fn a_compacted_rule_set_behaves_like_a_fresh_one() {
+    use evmatch::corpus;
+    let rules: Vec<(String, Pattern)> = corpus::scaling_rules(3000, true, 5)
+        .into_iter()
+        .map(|(n, p)| (n, Pattern::parse(&p).unwrap()))
+        .collect();
+    let shrunk = Ruleset::new();
+    shrunk
+        .add_many(rules.iter().map(|(n, p)| (n.clone(), p)))
+        .unwrap();
+    let gone: Vec<String> = rules[..2500].iter().map(|(n, _)| n.clone()).collect();
+    assert_eq!(shrunk.remove_many(&gone[..1200]), 1200);
+    assert_eq!(shrunk.remove_many(&gone[1200..]), 1300); // now removed > live: rebuilt
+    let fresh = Ruleset::new();
+    fresh
+        .add_many(rules[2500..].iter().map(|(n, p)| (n.clone(), p)))
+        .unwrap();
+    let records = corpus::destination_records(400, 5);
+    let mut matched = 0;
+    for event in records.lines() {
+        let mut a = shrunk.matches(event.as_bytes()).unwrap();
+        let mut b = fresh.matches(event.as_bytes()).unwrap();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        matched += a.len();
+    }
+    assert!(matched > 0);
+    assert_eq!(shrunk.len(), 500);
+}
