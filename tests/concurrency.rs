@@ -149,3 +149,131 @@ fn readers_go_on_while_a_large_update_is_built() {
     );
     assert_eq!(rules.len(), 40_001);
 }
+
+/// Readers match a stream of events while a writer adds and removes thousands of rules, one
+/// and several at a time. Every result a reader sees must be exactly the result of one of the
+/// complete rule sets that stood while it matched (no half-applied update, no lost rule), and
+/// the run ends with exactly the rules the writer left.
+#[test]
+fn every_result_is_that_of_a_complete_rule_set() {
+    use evmatch::json::Json;
+    use evmatch::{corpus, reference};
+    use std::sync::atomic::AtomicU64;
+
+    // 60 rules over every operator, and the verdict of each on each event of the stream.
+    let pool: Vec<(String, Pattern)> = corpus::scaling_rules(60, true, 9)
+        .into_iter()
+        .map(|(n, p)| (n, Pattern::parse(&p).unwrap()))
+        .collect();
+    let records = corpus::destination_records(16, 9);
+    let events: Vec<Vec<u8>> = records.lines().map(|l| l.as_bytes().to_vec()).collect();
+    let verdicts: Vec<u64> = events
+        .iter()
+        .map(|e| {
+            let json = Json::parse(e).unwrap();
+            pool.iter()
+                .enumerate()
+                .filter(|(_, (_, p))| reference::matches(p, &json))
+                .fold(0u64, |m, (i, _)| m | 1 << i)
+        })
+        .collect();
+    assert!(
+        verdicts.iter().any(|&v| v != 0),
+        "the stream must match something"
+    );
+
+    // The writer's plan: every state the rule set goes through, as a bit set of the pool.
+    let mut rng = corpus::Rng::new(3);
+    let mut states = vec![0u64];
+    let mut plan: Vec<(bool, Vec<usize>)> = Vec::new();
+    for _ in 0..3000 {
+        let current = *states.last().unwrap();
+        let add = rng.chance(55);
+        let size = if rng.chance(80) {
+            1
+        } else {
+            1 + rng.below(6) as usize
+        };
+        let picks: Vec<usize> = (0..size)
+            .map(|_| rng.below(pool.len() as u64) as usize)
+            .filter(|&i| (current >> i & 1 == 1) != add)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if picks.is_empty() {
+            continue;
+        }
+        let next = picks.iter().fold(
+            current,
+            |s, &i| if add { s | 1 << i } else { s & !(1 << i) },
+        );
+        plan.push((add, picks));
+        states.push(next);
+    }
+    let states = Arc::new(states);
+    let verdicts = Arc::new(verdicts);
+    let events = Arc::new(events);
+    let rules: Arc<Ruleset<String>> = Arc::new(Ruleset::new());
+    let version = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let index: std::collections::HashMap<String, usize> = pool
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _))| (n.clone(), i))
+        .collect();
+    let index = Arc::new(index);
+
+    let readers: Vec<_> = (0..3)
+        .map(|r| {
+            let (rules, version, done) = (rules.clone(), version.clone(), done.clone());
+            let (states, verdicts, events, index) =
+                (states.clone(), verdicts.clone(), events.clone(), index.clone());
+            thread::spawn(move || {
+                let mut checked = 0usize;
+                let mut k = r;
+                while !done.load(Ordering::SeqCst) || checked < 200 {
+                    let e = k % events.len();
+                    k += 1;
+                    let low = version.load(Ordering::SeqCst) as usize;
+                    let names = rules.matches(&events[e]).unwrap();
+                    let high = version.load(Ordering::SeqCst) as usize;
+                    let seen = names.iter().fold(0u64, |m, n| m | 1 << index[n]);
+                    // The update in flight may already be visible: states low..=high+1.
+                    let top = (high + 1).min(states.len() - 1);
+                    assert!(
+                        (low..=top).any(|s| states[s] & verdicts[e] == seen),
+                        "event {e}: {names:?} is no complete rule set's result between states {low} and {top}"
+                    );
+                    checked += 1;
+                }
+                checked
+            })
+        })
+        .collect();
+
+    for (step, (add, picks)) in plan.iter().enumerate() {
+        if *add {
+            rules
+                .add_many(picks.iter().map(|&i| (pool[i].0.clone(), &pool[i].1)))
+                .unwrap();
+        } else {
+            let names: Vec<String> = picks.iter().map(|&i| pool[i].0.clone()).collect();
+            assert_eq!(rules.remove_many(&names), names.len());
+        }
+        version.store(step as u64 + 1, Ordering::SeqCst);
+    }
+    done.store(true, Ordering::SeqCst);
+    let checked: usize = readers.into_iter().map(|r| r.join().unwrap()).sum();
+    assert!(checked >= 600);
+    // Exactly the rules of the last state remain.
+    let last = *states.last().unwrap();
+    assert_eq!(rules.len(), last.count_ones() as usize);
+    for (e, event) in events.iter().enumerate() {
+        let seen = rules
+            .matches(event)
+            .unwrap()
+            .iter()
+            .fold(0u64, |m, n| m | 1 << index[n]);
+        assert_eq!(seen, last & verdicts[e]);
+    }
+}
