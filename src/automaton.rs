@@ -10,10 +10,17 @@
 //! | exact strings, numbers, literals; IP literals | hash maps (numbers keyed by comparable value) | one lookup |
 //! | `prefix`, `suffix` (and their ASCII ignore-case forms) | hash maps of affixes, by length | one lookup per distinct affix length |
 //! | ASCII `equals-ignore-case` | hash map of ASCII-lowercased values | one lookup |
-//! | `wildcard` | one multi-pattern byte automaton (`regex-automata`) | one pass over the value |
+//! | `wildcard` | each wildcard keyed by its rarest literal piece, all keys in one Aho-Corasick automaton; wildcards whose key occurs are then tested | one pass over the value, plus one test per candidate |
 //! | `exists: true` | a list of rules, all hit | none |
 //! | `numeric`, `cidr` | ranges sorted by low end under a segment tree of high ends | `O(log n)` plus one step per range found |
-//! | `anything-but`, non-ASCII ignore-case | a list, tested one by one | per matcher |
+//! | `anything-but` lists of strings or numbers | every matcher, less those whose list names the value (a hash map) | one lookup, plus one step per matcher |
+//! | other `anything-but` forms, non-ASCII ignore-case | a list, tested one by one | per matcher |
+//!
+//! Wildcards are not compiled into one automaton of all their patterns: thousands of rules with
+//! overlapping stars on one field (`*:function:*-17:*`, `*:function:*-18:*`, …) make such an
+//! automaton's states explode, and matching falls from millions of values per second to
+//! hundreds. Keyed by the literal that the fewest of them share, each value meets only the few
+//! wildcards whose key it contains.
 //!
 //! ASCII ignore-case matching is exact AWS semantics, not an approximation: a pattern made of
 //! ASCII characters accepts for each character its lower or upper case form only, which is what
@@ -26,9 +33,7 @@
 use ahash::AHashMap as HashMap;
 use std::sync::Arc;
 
-use regex_automata::meta::{Builder, Config, Regex};
-use regex_automata::util::syntax;
-use regex_automata::{Input, MatchKind, PatternSet};
+use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::cidr::IpAddress;
 use crate::number::ComparableNumber;
@@ -235,70 +240,125 @@ fn closed(range: &NumericRange) -> (i64, i64) {
     (low, high)
 }
 
-/// The wildcards of a field, and the automaton that runs them all at once.
+/// The wildcards of a field, each keyed by a literal piece that any value it matches contains.
 #[derive(Clone, Debug, Default)]
 struct Wildcards {
     patterns: Vec<(Wildcard, Vec<Hit>)>,
-    automaton: Option<Arc<Regex>>,
+    /// One automaton over the distinct keys; `None` when there are none.
+    keys: Option<Arc<AhoCorasick>>,
+    /// Key id → the patterns keyed by it.
+    keyed: Vec<Vec<u32>>,
+    /// Patterns of stars only (`*`): no literal to key them, every value is a candidate.
+    unkeyed: Vec<u32>,
 }
 
 impl Wildcards {
+    /// Chooses every pattern's key and builds the automaton. A pattern's key is its literal
+    /// piece that the fewest patterns of the field contain (ties: the longest), so that a
+    /// piece many rules share (`:function:`) does not make all of them candidates.
     fn rebuild(&mut self) {
-        if self.patterns.is_empty() {
-            self.automaton = None;
-            return;
+        self.keys = None;
+        self.keyed.clear();
+        self.unkeyed.clear();
+        let mut load: HashMap<&str, usize> = HashMap::new();
+        for (w, _) in &self.patterns {
+            for piece in w.pieces().iter().filter(|p| !p.is_empty()) {
+                *load.entry(piece.as_str()).or_default() += 1;
+            }
         }
-        let sources: Vec<String> = self.patterns.iter().map(|(w, _)| regex_for(w)).collect();
-        let built = Builder::new()
-            .syntax(syntax::Config::new().unicode(false).utf8(false))
-            .configure(Config::new().match_kind(MatchKind::All).utf8_empty(false))
-            .build_many(&sources);
-        // The sources are escaped byte by byte, so they always compile; should the automaton
-        // still fail (a size limit), matching falls back to testing wildcards one by one.
-        self.automaton = built.ok().map(Arc::new);
-    }
-
-    fn matches(&self, value: &str, set: &mut PatternSet, emit: &mut impl FnMut(Hit)) {
-        match &self.automaton {
-            Some(automaton) if set.capacity() >= automaton.pattern_len() => {
-                set.clear();
-                automaton.which_overlapping_matches(&Input::new(value.as_bytes()), set);
-                for id in set.iter() {
-                    self.patterns[id.as_usize()]
-                        .1
-                        .iter()
-                        .copied()
-                        .for_each(&mut *emit);
+        let mut ids: HashMap<&str, u32> = HashMap::new();
+        let mut literals: Vec<&str> = Vec::new();
+        for (index, (w, _)) in self.patterns.iter().enumerate() {
+            let key = w
+                .pieces()
+                .iter()
+                .filter(|p| !p.is_empty())
+                .min_by_key(|p| (load[p.as_str()], std::cmp::Reverse(p.len())));
+            let Some(key) = key else {
+                self.unkeyed.push(index as u32);
+                continue;
+            };
+            let id = *ids.entry(key.as_str()).or_insert_with(|| {
+                literals.push(key.as_str());
+                (literals.len() - 1) as u32
+            });
+            if self.keyed.len() <= id as usize {
+                self.keyed.push(Vec::new());
+            }
+            self.keyed[id as usize].push(index as u32);
+        }
+        if !literals.is_empty() {
+            // Literal keys of at most AWS's pattern size always build; should one fail all
+            // the same, every wildcard becomes a candidate of every value.
+            match AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&literals)
+            {
+                Ok(automaton) => self.keys = Some(Arc::new(automaton)),
+                Err(_) => {
+                    self.keyed.clear();
+                    self.unkeyed = (0..self.patterns.len() as u32).collect();
                 }
             }
-            _ => {
-                for (w, hits) in &self.patterns {
-                    if w.is_match(value) {
-                        hits.iter().copied().for_each(&mut *emit);
-                    }
+        }
+    }
+
+    fn matches(&self, value: &str, seen: &mut Candidates, emit: &mut impl FnMut(Hit)) {
+        seen.clear();
+        let mut test = |index: u32| {
+            if seen.insert(index) {
+                let (wildcard, hits) = &self.patterns[index as usize];
+                if wildcard.is_match(value) {
+                    hits.iter().copied().for_each(&mut *emit);
                 }
+            }
+        };
+        self.unkeyed.iter().copied().for_each(&mut test);
+        if let Some(keys) = &self.keys {
+            for found in keys.find_overlapping_iter(value) {
+                self.keyed[found.pattern().as_usize()]
+                    .iter()
+                    .copied()
+                    .for_each(&mut test);
             }
         }
     }
 }
 
-/// An anchored byte regex equivalent to a wildcard.
-fn regex_for(wildcard: &Wildcard) -> String {
-    let mut out = String::from("^");
-    for (i, piece) in wildcard.pieces().iter().enumerate() {
-        if i > 0 {
-            out.push_str("(?s:.)*");
-        }
-        for &b in piece.as_bytes() {
-            if b.is_ascii_alphanumeric() {
-                out.push(b as char);
-            } else {
-                out.push_str(&format!("\\x{b:02x}"));
-            }
-        }
+/// Which wildcards of a field a value has already been tested against: a bit set cleared in
+/// time proportional to what was set.
+#[derive(Clone, Debug, Default)]
+pub struct Candidates {
+    bits: Vec<u64>,
+    set: Vec<u32>,
+}
+
+impl Candidates {
+    /// An empty set.
+    pub fn new() -> Candidates {
+        Candidates::default()
     }
-    out.push('$');
-    out
+
+    fn clear(&mut self) {
+        for &index in &self.set {
+            self.bits[index as usize / 64] = 0;
+        }
+        self.set.clear();
+    }
+
+    /// Adds `index`; false when it was there already.
+    fn insert(&mut self, index: u32) -> bool {
+        let (word, bit) = (index as usize / 64, 1u64 << (index % 64));
+        if self.bits.len() <= word {
+            self.bits.resize(word + 1, 0);
+        }
+        if self.bits[word] & bit != 0 {
+            return false;
+        }
+        self.bits[word] |= bit;
+        self.set.push(index);
+        true
+    }
 }
 
 /// All the matchers on one field path.
@@ -615,11 +675,6 @@ impl FieldIndex {
         }
     }
 
-    /// How many distinct wildcards the field holds (the size of pattern set matching needs).
-    pub fn wildcard_count(&self) -> usize {
-        self.wildcards.patterns.len()
-    }
-
     /// Whether no matcher is left.
     pub fn is_empty(&self) -> bool {
         self.strings.is_empty()
@@ -647,7 +702,7 @@ impl FieldIndex {
         &self,
         value: &Scalar<'_>,
         folded: &mut Vec<u8>,
-        set: &mut PatternSet,
+        set: &mut Candidates,
         emit: &mut impl FnMut(Hit),
     ) {
         self.exists.iter().copied().for_each(&mut *emit);

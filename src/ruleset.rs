@@ -29,9 +29,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, RwLock};
 
-use regex_automata::PatternSet;
-
-use crate::automaton::{FieldIndex, Hit};
+use crate::automaton::{Candidates, FieldIndex, Hit};
 use crate::consistency::{self, FieldOptions};
 use crate::event::{self, EventError, FieldTrie, PathId, ScanScratch, Validation, Value, Visitor};
 use crate::json::JsonError;
@@ -291,7 +289,6 @@ pub struct Snapshot<N> {
     name_index: Arc<HashMap<N, NameEntry>>,
     /// Branches that can match with no value hit at all (every slot accepts absence).
     absence_only: Arc<Vec<u32>>,
-    wildcards: usize,
     validation: Validation,
     /// Paths whose index changed since the last `finish`.
     dirty: Vec<PathId>,
@@ -308,7 +305,6 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             names: Arc::new(Vec::new()),
             name_index: Arc::new(HashMap::new()),
             absence_only: Arc::new(Vec::new()),
-            wildcards: 0,
             validation: Validation::Fast,
             dirty: Vec::new(),
         }
@@ -490,12 +486,6 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         for path in dirty {
             Arc::make_mut(&mut self.fields[path.0 as usize]).finish();
         }
-        self.wildcards = self
-            .fields
-            .iter()
-            .map(|f| f.wildcard_count())
-            .max()
-            .unwrap_or(0);
     }
 
     /// Matches an event, appending the names of the matching rules to `out` (each once).
@@ -934,7 +924,7 @@ pub struct Scratch {
     branch_hits: Vec<(u64, u32)>,
     text: Vec<u8>,
     folded: Vec<u8>,
-    set: PatternSet,
+    set: Candidates,
     error: Option<EventError>,
 }
 
@@ -956,7 +946,7 @@ impl Default for Scratch {
             branch_hits: Vec::new(),
             text: Vec::new(),
             folded: Vec::new(),
-            set: PatternSet::new(0),
+            set: Candidates::new(),
             error: None,
         }
     }
@@ -987,9 +977,6 @@ impl Scratch {
         }
         if self.name_seen.len() < snapshot.names.len() {
             self.name_seen.resize(snapshot.names.len(), 0);
-        }
-        if self.set.capacity() < snapshot.wildcards {
-            self.set = PatternSet::new(snapshot.wildcards);
         }
         self.touched.clear();
         self.seen_paths.clear();
