@@ -149,3 +149,52 @@ fn a_compacted_rule_set_behaves_like_a_fresh_one() {
     assert!(matched > 0);
     assert_eq!(shrunk.len(), 500);
 }
+
+/// Many wildcards on one field that share pieces (the shape that explodes a multi-pattern
+/// automaton): the keyed index finds exactly the wildcards the reference finds.
+#[test]
+fn many_overlapping_wildcards_agree_with_the_reference() {
+    use evmatch::corpus::Rng;
+    let mut rng = Rng::new(21);
+    let pieces = ["", "a", "ab", ":fn:", "-1", "-12", "x", "b-", "*"];
+    let mut rules: Vec<(String, Pattern)> = Vec::new();
+    while rules.len() < 300 {
+        let stars = 1 + rng.below(3);
+        let mut text = String::new();
+        for i in 0..=stars {
+            if i > 0 {
+                text.push('*');
+            }
+            let piece = *rng.pick(&pieces);
+            if piece != "*" {
+                text.push_str(piece);
+            }
+        }
+        let pattern = format!(r#"{{"v": [{{"wildcard": "{text}"}}]}}"#);
+        if let Ok(p) = Pattern::parse(&pattern) {
+            rules.push((format!("w{}", rules.len()), p));
+        }
+    }
+    let set = Ruleset::new();
+    set.add_many(rules.iter().map(|(n, p)| (n.clone(), p)))
+        .unwrap();
+    let mut matched = 0;
+    for _ in 0..400 {
+        let value: String = (0..rng.below(12))
+            .map(|_| *rng.pick(&["a", "b", "-", "1", "2", ":fn:", "x"]))
+            .collect();
+        let event =
+            evmatch::json::Json::parse(format!(r#"{{"v": "{value}"}}"#).as_bytes()).unwrap();
+        let mut expected: Vec<String> = rules
+            .iter()
+            .filter(|(_, p)| reference::matches(p, &event))
+            .map(|(n, _)| n.clone())
+            .collect();
+        let mut got = set.matches(event.to_string().as_bytes()).unwrap();
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected, "{value:?}");
+        matched += got.len();
+    }
+    assert!(matched > 400, "{matched}");
+}
