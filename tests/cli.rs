@@ -1,6 +1,9 @@
 //! The command line as other programs call it: arguments, stdout, stderr and
 //! exit codes.
 
+mod common;
+
+use common::evmatch;
 use std::process::{Command, Output};
 
 const SUCCESS_RULE: &str = r#"{"detail": {"requestContext": {"condition": ["Success"]}}}"#;
@@ -122,27 +125,6 @@ fn usage_errors_exit_2() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--event-pattern"));
-}
-
-fn evmatch(args: &[&str], stdin: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_evmatch"))
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run evmatch");
-    // Feed stdin from another thread: with large inputs the child fills its
-    // stdout pipe before it has read all of stdin, and a single-threaded
-    // writer would deadlock against it. A child that exits before reading
-    // (an invalid rule file) closes the pipe, so write errors are ignored.
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.to_vec();
-    let feeder = std::thread::spawn(move || pipe.write_all(&input));
-    let out = child.wait_with_output().unwrap();
-    let _ = feeder.join().unwrap();
-    out
 }
 
 #[test]

@@ -2,30 +2,16 @@
 //! memory: through the library, and through the command line (`test-event-pattern` exits 2 with
 //! one line on stderr; `match` reports `line N: reason` and goes on).
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use common::evmatch;
+use std::process::Output;
 
 use evmatch::event::EventError;
 use evmatch::json::{Json, JsonErrorKind};
 use evmatch::pattern::{ErrorKind, Limits};
 use evmatch::ruleset::MAX_EVENT_SIZE;
 use evmatch::{Pattern, Ruleset, Validation};
-
-fn evmatch(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_evmatch"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run evmatch");
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.to_vec();
-    let feeder = std::thread::spawn(move || pipe.write_all(&input));
-    let out = child.wait_with_output().unwrap();
-    let _ = feeder.join().unwrap();
-    out
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

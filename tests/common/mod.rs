@@ -1,4 +1,5 @@
-//! Shared loading of the JSONL case files used by the conformance tests.
+//! Shared loading of the JSONL case files used by the conformance tests, and a runner of the
+//! command line.
 #![allow(dead_code)]
 
 use evmatch::json::Json;
@@ -56,4 +57,26 @@ pub fn load(path: &str) -> Vec<Case> {
             }
         })
         .collect()
+}
+
+/// Runs `evmatch` with `args`, feeding `stdin` from another thread: with large inputs the child
+/// fills its stdout pipe before it has read all of stdin, and a single-threaded writer would
+/// deadlock against it. A child that exits before reading (an invalid rule file) closes the
+/// pipe, so write errors are ignored.
+pub fn evmatch(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_evmatch"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run evmatch");
+    let mut pipe = child.stdin.take().expect("piped stdin");
+    let input = stdin.to_vec();
+    let feeder = std::thread::spawn(move || pipe.write_all(&input));
+    let out = child.wait_with_output().expect("evmatch ran");
+    let _ = feeder.join().expect("the feeder ran");
+    out
 }
