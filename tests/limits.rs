@@ -196,6 +196,31 @@ fn odd_numbers_are_numbers_with_a_clear_meaning() {
 }
 
 #[test]
+fn duplicate_keys_count_every_value_on_the_command_line_too() {
+    let o = evmatch(
+        &[
+            "test-event-pattern",
+            "--event-pattern",
+            r#"{"a": ["b"]}"#,
+            "--event",
+            r#"{"a": "x", "a": "b"}"#,
+        ],
+        b"",
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "{\"Result\": true}\n");
+    let dir = std::env::temp_dir().join(format!("evmatch-dup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("rules.json");
+    std::fs::write(&rules, r#"{"b": {"a": ["b"]}}"#).unwrap();
+    for strict in [&[][..], &["--strict"]] {
+        let args = [&["match", "--rules", rules.to_str().unwrap()][..], strict].concat();
+        let o = evmatch(&args, b"{\"a\": \"b\", \"a\": \"x\"}\n");
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "[\"b\"]\n");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn duplicate_keys_count_every_value() {
     // JSON allows them; every value of a repeated key is a value of the field, fast or strict.
     for validation in [Validation::Fast, Validation::Strict] {
@@ -284,6 +309,32 @@ fn pattern_limits_are_errors_with_their_path() {
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 
     // Through the command line: exit 2, one line.
+    let dir = std::env::temp_dir().join(format!("evmatch-huge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("huge.json"), &huge).unwrap();
+    let huge_file = format!("@{}", dir.join("huge.json").display());
+    for (pattern, reason) in [
+        (huge_file.as_str(), "larger than"),
+        (
+            r#"{"a": [{"wildcard": "*:*:*:*:*:event-bus/*"}]}"#,
+            "Rule is too complex",
+        ),
+    ] {
+        let o = evmatch(
+            &[
+                "test-event-pattern",
+                "--event-pattern",
+                pattern,
+                "--event",
+                "{}",
+            ],
+            b"",
+        );
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains(reason), "{}", stderr(&o));
+        assert_eq!(stderr(&o).trim_end().lines().count(), 1);
+    }
+    std::fs::remove_dir_all(dir).unwrap();
     let o = evmatch(
         &[
             "test-event-pattern",
