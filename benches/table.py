@@ -150,6 +150,34 @@ def main():
                    f"{rate(strict['events_per_sec'])} | {fast['compile_seconds']:.3f} | "
                    f"{'' if rss is None else f'{rss / 1024:.0f}'} |")
 
+    log("hostile rule sets")
+    out.append("\n## Rule sets built to hurt\n")
+    out.append("Shapes that explode a naive automaton or make every event a candidate, on the same "
+               "records.\n")
+    out.append("| rule set | rules | events/s | matches per event | compile s | peak RSS MB |")
+    out.append("|---|---:|---:|---:|---:|---:|")
+    hostile = [
+        ("overlapping wildcards on one field (`*:function:*-17x*:*`, …)",
+         {f"w{i}": {"detail": {"requestContext": {"functionArn": [
+             {"wildcard": f"*:function:*-{i}x*:*"}]}}} for i in range(10_000)}),
+        ("`anything-but` lists of 50 values on one field",
+         {f"ab{i}": {"detail": {"responsePayload": {"action": [
+             {"anything-but": [f"a{j}-{i}" for j in range(50)]}]}}} for i in range(10_000)}),
+        ("`anything-but` prefixes on one field",
+         {f"abp{i}": {"detail": {"responsePayload": {"action": [
+             {"anything-but": {"prefix": f"p{i}"}}]}}} for i in range(2_000)}),
+    ]
+    for label, rules in hostile:
+        path = os.path.join(tmp, f"hostile-{len(rules)}-{abs(hash(label)) % 1000}.json")
+        with open(path, "w") as f:
+            json.dump(rules, f)
+        report = bench(path, destinations, s)
+        rss = report.get("max_rss_kb")
+        out.append(f"| {label} | {report['rules']:,} | {rate(report['events_per_sec'])} | "
+                   f"{report['matches'] / report['events']:,.0f} | "
+                   f"{report['compile_seconds']:.2f} | "
+                   f"{'' if rss is None else f'{rss / 1024:.0f}'} |")
+
     log("threads")
     out.append("\n## Threads\n")
     out.append("| run | 1 thread | 2 threads | speed-up |")
