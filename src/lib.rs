@@ -41,7 +41,7 @@
 //!
 //! ```text
 //! event bytes → [event::scan, steered by a trie of the paths rules name] → (path, value, positions)
-//!             → [automaton::FieldIndex of the path: maps, affixes, wildcard DFA, range trees] → candidate branches
+//!             → [automaton::FieldIndex of the path: maps, affixes, wildcard keys, range trees] → candidate branches
 //!             → [verify each field, consistency fold over array elements] → rule names
 //! ```
 //!
