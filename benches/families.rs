@@ -9,6 +9,8 @@
 
 use std::sync::Arc;
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use evmatch::ruleset::Scratch;
 use evmatch::{corpus, Ruleset, Validation};
@@ -97,23 +99,12 @@ fn bench_events(c: &mut Criterion, group: &str, events: &[&[u8]], rule_sets: &[(
         for validation in [Validation::Fast, Validation::Strict] {
             let snapshot = load(rules_json, validation).snapshot();
             let mut scratch = Scratch::new();
-            let mut names = Vec::new();
             let id = match validation {
                 Validation::Fast => BenchmarkId::from_parameter(name),
                 Validation::Strict => BenchmarkId::new(name, "strict"),
             };
             group.bench_function(id, |b| {
-                b.iter(|| {
-                    let mut total = 0;
-                    for event in events {
-                        names.clear();
-                        snapshot
-                            .matches_into(event, &mut scratch, &mut names)
-                            .expect("valid event");
-                        total += names.len();
-                    }
-                    total
-                })
+                b.iter(|| common::match_all(&snapshot, events, &mut scratch))
             });
         }
     }

@@ -5,6 +5,8 @@
 //! compiled automaton does not grow with the rule count: each event costs about the same with
 //! 100,000 rules as with one.
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use evmatch::ruleset::Scratch;
 use evmatch::{corpus, Pattern, Ruleset};
@@ -33,31 +35,13 @@ fn scaling(c: &mut Criterion) {
                 .unwrap();
             let snapshot = rules.snapshot();
             let mut scratch = Scratch::new();
-            let mut names = Vec::new();
-            let mut matched = 0;
-            for event in &events {
-                names.clear();
-                snapshot
-                    .matches_into(event, &mut scratch, &mut names)
-                    .unwrap();
-                matched += names.len();
-            }
+            let matched = common::match_all(&snapshot, &events, &mut scratch);
             eprintln!(
                 "{family}/{count}: {matched} matches over {} events, {bytes} bytes",
                 events.len()
             );
             group.bench_with_input(BenchmarkId::from_parameter(count), &events, |b, events| {
-                b.iter(|| {
-                    let mut total = 0;
-                    for event in events {
-                        names.clear();
-                        snapshot
-                            .matches_into(event, &mut scratch, &mut names)
-                            .unwrap();
-                        total += names.len();
-                    }
-                    total
-                })
+                b.iter(|| common::match_all(&snapshot, events, &mut scratch))
             });
         }
         group.finish();
