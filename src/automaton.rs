@@ -486,10 +486,6 @@ impl Except {
             }
         }
     }
-
-    fn is_empty(&self) -> bool {
-        self.all.is_empty()
-    }
 }
 
 fn ascii_lower(text: &str) -> Vec<u8> {
@@ -673,28 +669,6 @@ impl FieldIndex {
             self.wildcards.rebuild();
             self.wildcards_changed = false;
         }
-    }
-
-    /// Whether no matcher is left.
-    pub fn is_empty(&self) -> bool {
-        self.strings.is_empty()
-            && self.addresses.is_empty()
-            && self.numbers.is_empty()
-            && self.number_spellings.is_empty()
-            && self.trues.is_empty()
-            && self.falses.is_empty()
-            && self.nulls.is_empty()
-            && self.exists.is_empty()
-            && self.prefixes.is_empty()
-            && self.suffixes.is_empty()
-            && self.folded.is_empty()
-            && self.folded_prefixes.is_empty()
-            && self.folded_suffixes.is_empty()
-            && self.wildcards.patterns.is_empty()
-            && self.numeric.is_empty()
-            && self.cidr.is_empty()
-            && self.except.is_empty()
-            && self.others.is_empty()
     }
 
     /// Reports every matcher that accepts `value`. `folded` and `set` are scratch space.

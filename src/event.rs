@@ -39,7 +39,7 @@ use crate::json::{decode_escape, scan_number, JsonError, JsonErrorKind};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PathId(pub u32);
 
-/// How much of an event [`scan`] reads and checks.
+/// How much of an event the matcher reads and checks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Validation {
     /// Read what matching needs; stop once the rest cannot matter (see the module docs).

@@ -50,8 +50,8 @@
 //! change the result ([`Validation::Fast`]; [`Validation::Strict`] validates every byte); the
 //! per-path indexes cost the same for one rule as for a hundred thousand; updates publish an
 //! immutable [`Snapshot`] that readers pick up atomically.
-//! [`consistency`] holds the array-consistency procedures both matchers share, and [`corpus`]
-//! the deterministic event generators that tests and benchmarks use.
+//! A private `consistency` module holds the array-consistency procedures both matchers share,
+//! and [`corpus`] the deterministic event generators that tests and benchmarks use.
 //!
 //! # Semantics in brief
 //!
@@ -71,18 +71,18 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod automaton;
+mod automaton;
 pub mod cidr;
-pub mod consistency;
+mod consistency;
 pub mod corpus;
-pub mod event;
+mod event;
 pub mod json;
 pub mod number;
 pub mod pattern;
 pub mod reference;
 pub mod ruleset;
 
-pub use event::Validation;
+pub use event::{EventError, Validation};
 pub use pattern::{Pattern, PatternError};
 pub use ruleset::{Ruleset, RulesetError, Snapshot};
 

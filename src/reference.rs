@@ -14,7 +14,7 @@
 //!    is consistent with the array positions fixed by the fields chosen before it. (This is
 //!    AWS's rule; it makes absence relative to the array elements already committed to.)
 //!
-//! The pattern matches when some branch can be satisfied; [`consistency::satisfiable`] makes the
+//! The pattern matches when some branch can be satisfied; the consistency search makes the
 //! choice.
 
 use std::collections::HashMap;
@@ -52,13 +52,13 @@ pub fn matches_value(pattern: &Pattern, event: &serde_json::Value) -> bool {
 }
 
 /// An event's leaves, grouped by path.
-pub struct Leaves<'e> {
+pub(crate) struct Leaves<'e> {
     by_path: HashMap<String, Vec<Leaf<'e>>>,
 }
 
 /// One scalar of an event, with where it sits.
 #[derive(Clone, Debug)]
-pub struct Leaf<'e> {
+pub(crate) struct Leaf<'e> {
     /// The scalar.
     pub value: &'e Json,
     /// For each array on the way down: which array (numbered in document order) and the
@@ -68,7 +68,7 @@ pub struct Leaf<'e> {
 
 impl<'e> Leaves<'e> {
     /// Flattens an event.
-    pub fn of(event: &'e Json) -> Leaves<'e> {
+    pub(crate) fn of(event: &'e Json) -> Leaves<'e> {
         let mut leaves = Leaves {
             by_path: HashMap::new(),
         };
@@ -78,7 +78,7 @@ impl<'e> Leaves<'e> {
     }
 
     /// The leaves at a dotted path.
-    pub fn at(&self, path: &str) -> &[Leaf<'e>] {
+    pub(crate) fn at(&self, path: &str) -> &[Leaf<'e>] {
         self.by_path.get(path).map_or(&[], Vec::as_slice)
     }
 
@@ -144,7 +144,7 @@ fn branch_matches(branch: &Branch, leaves: &Leaves<'_>) -> bool {
 
 /// One scalar of an event, borrowed: what a matcher looks at.
 #[derive(Clone, Copy, Debug)]
-pub enum Scalar<'v> {
+pub(crate) enum Scalar<'v> {
     /// A string.
     Str(&'v str),
     /// A number's spelling, with its value when it is in the comparable domain.
@@ -157,7 +157,7 @@ pub enum Scalar<'v> {
 
 impl<'v> Scalar<'v> {
     /// The scalar of a parsed JSON leaf (`None` for arrays and objects).
-    pub fn of(value: &'v Json) -> Option<Scalar<'v>> {
+    pub(crate) fn of(value: &'v Json) -> Option<Scalar<'v>> {
         Some(match value {
             Json::String(s) => Scalar::Str(s),
             Json::Number(t) => Scalar::Num(t.as_bytes(), ComparableNumber::parse(t).ok()),
@@ -170,12 +170,12 @@ impl<'v> Scalar<'v> {
 
 /// Whether one matcher accepts one scalar. Only `anything-but` accepts values of every type;
 /// the string operators need a string and `numeric` a number in the comparable domain.
-pub fn value_matches(matcher: &Matcher, value: &Json) -> bool {
+pub(crate) fn value_matches(matcher: &Matcher, value: &Json) -> bool {
     Scalar::of(value).is_some_and(|v| scalar_matches(matcher, &v))
 }
 
 /// [`value_matches`] on a borrowed scalar.
-pub fn scalar_matches(matcher: &Matcher, value: &Scalar<'_>) -> bool {
+pub(crate) fn scalar_matches(matcher: &Matcher, value: &Scalar<'_>) -> bool {
     let string = match value {
         Scalar::Str(s) => Some(*s),
         _ => None,

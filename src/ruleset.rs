@@ -9,13 +9,13 @@
 //!             ──────────────▶ rule names
 //! ```
 //!
-//! * A [`FieldTrie`] of the paths that rules name steers the scan; everything else in the event
+//! * A trie of the paths that rules name steers the scan; everything else in the event
 //!   is skipped unparsed, and the scan stops once the rest cannot matter.
-//! * Each path has one [`FieldIndex`] holding every matcher of every rule on that path.
+//! * Each path has one field index holding every matcher of every rule on that path.
 //! * Each `$or` branch of each rule is a set of field *slots*; a value hit sets the slot's bit.
 //!   A branch matches when every slot is set (or satisfied by absence) and, when its values sit
-//!   in arrays, [`consistency::covers`] finds them in consistent elements; branches with
-//!   `exists: false` over array values use the exact [`consistency::satisfiable`].
+//!   in arrays, a consistency fold finds them in consistent elements; branches with
+//!   `exists: false` over array values use the exact consistency search.
 //!
 //! Only branches that received a hit are examined (plus the few that can match on absence
 //! alone), so the work per event follows the event and its matches, not the number of rules.

@@ -7,10 +7,10 @@ mod common;
 use common::evmatch;
 use std::process::Output;
 
-use evmatch::event::EventError;
 use evmatch::json::{Json, JsonErrorKind};
 use evmatch::pattern::{ErrorKind, Limits};
 use evmatch::ruleset::MAX_EVENT_SIZE;
+use evmatch::EventError;
 use evmatch::{Pattern, Ruleset, Validation};
 
 fn stderr(o: &Output) -> String {

@@ -6,12 +6,12 @@
 //! opening quote of the string).
 //!
 //! AWS rejects wildcard patterns whose byte automaton could sit in too many partial matches at
-//! once ("Rule is too complex"). [`complexity`] models that automaton for the wildcard terms of
+//! once ("Rule is too complex"). The complexity walk models that automaton for the wildcard terms of
 //! one field: literal prefixes shared until the first `*`, every `*` a state that loops on any
 //! byte, and each state weighted by the number of distinct terms that pass through it. It walks
 //! the subsets of states that an input can reach and reports the heaviest; a pattern is rejected
 //! when that exceeds [`COMPLEXITY_LIMIT`]. The walk stops early past the limit and after
-//! [`MAX_SUBSETS`] subsets, so it is bounded for any input.
+//! a fixed number of subsets, so it is bounded for any input.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -20,7 +20,7 @@ use std::fmt;
 pub const COMPLEXITY_LIMIT: usize = 10;
 
 /// The most state subsets the complexity walk visits before calling a pattern too complex.
-pub const MAX_SUBSETS: usize = 20_000;
+pub(crate) const MAX_SUBSETS: usize = 20_000;
 
 /// A parsed wildcard pattern.
 ///
@@ -169,7 +169,7 @@ fn tokenize(text: &str) -> Result<Vec<Token>, WildcardError> {
 
 /// One term of a field's byte machine, for the complexity walk.
 #[derive(Clone, Debug)]
-pub struct ComplexityTerm<'a> {
+pub(crate) struct ComplexityTerm<'a> {
     /// Equal identities mean the same term: it weighs once, wherever it is reached from.
     pub identity: String,
     /// The wildcard patterns the term adds to the machine (none for other operators).
@@ -180,7 +180,7 @@ pub struct ComplexityTerm<'a> {
 
 /// The terms a pattern branch puts on one field path.
 #[derive(Clone, Debug)]
-pub struct ComplexityField<'a> {
+pub(crate) struct ComplexityField<'a> {
     /// The field's dotted path.
     pub path: String,
     /// Its terms, in the order written.
@@ -199,7 +199,7 @@ struct State {
 /// The complexity of one field's byte machine: the heaviest set of states an input can reach,
 /// each state weighing the number of distinct terms through it. Returns early with a value
 /// above [`COMPLEXITY_LIMIT`] as soon as one is found.
-pub fn complexity(terms: &[ComplexityTerm<'_>]) -> usize {
+pub(crate) fn complexity(terms: &[ComplexityTerm<'_>]) -> usize {
     let mut identities: HashMap<&str, usize> = HashMap::new();
     let mut states: Vec<State> = vec![State::default()];
     let mut match_state: HashMap<usize, usize> = HashMap::new();
@@ -349,7 +349,7 @@ fn current_is_determinate_star(i: usize, tokens: &[Token]) -> bool {
 /// fields reached only through `exists: false` are not evaluated, as in AWS.
 ///
 /// Returns the largest complexity, or the path of the first field found over the limit.
-pub fn rule_complexity(clauses: &[Vec<ComplexityField<'_>>]) -> Result<usize, String> {
+pub(crate) fn rule_complexity(clauses: &[Vec<ComplexityField<'_>>]) -> Result<usize, String> {
     #[derive(Default)]
     struct NameState<'t, 'a> {
         fields: BTreeMap<String, Machine<'t, 'a>>,
