@@ -178,15 +178,6 @@ impl Search<'_, '_> {
 /// Whether two values can be used together: wherever they sit in the same array, they sit in
 /// the same element of it. (Arrays nest, so shared arrays form a common prefix of the two
 /// position lists.)
-///
-/// ```
-/// use evmatch::consistency::compatible;
-/// // items[0].sku and items[0].qty; items[0].sku and items[1].qty.
-/// assert!(compatible(&[(0, 0)], &[(0, 0)]));
-/// assert!(!compatible(&[(0, 0)], &[(0, 1)]));
-/// // A value outside every array goes with anything.
-/// assert!(compatible(&[], &[(0, 1)]));
-/// ```
 pub fn compatible(a: Positions<'_>, b: Positions<'_>) -> bool {
     a.iter()
         .zip(b)
@@ -254,6 +245,15 @@ fn element_family(hits: &[(u64, Positions<'_>)], depth: usize, out: &mut Vec<u64
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compatible_positions() {
+        // items[0].sku and items[0].qty; items[0].sku and items[1].qty.
+        assert!(compatible(&[(0, 0)], &[(0, 0)]));
+        assert!(!compatible(&[(0, 0)], &[(0, 1)]));
+        // A value outside every array goes with anything.
+        assert!(compatible(&[], &[(0, 1)]));
+    }
 
     #[test]
     fn covers_respects_elements() {

@@ -88,6 +88,25 @@ impl FieldTrie {
         FieldTrie::default()
     }
 
+    /// The number of nodes (states of the path automaton) and an estimate of their heap bytes.
+    pub(crate) fn stats(&self) -> (usize, usize) {
+        let bytes = self
+            .nodes
+            .iter()
+            .map(|node| {
+                let segments: usize = node.children.iter().map(|(s, _)| s.len()).sum();
+                std::mem::size_of::<TrieNode>()
+                    + node.children.capacity() * std::mem::size_of::<(Box<[u8]>, u32)>()
+                    + segments
+                    + node.lookup.as_ref().map_or(0, |l| l.capacity() * 40 + segments)
+                    // A finder holds its needle and a small prefilter table.
+                    + node.probes.len() * (std::mem::size_of::<memmem::Finder<'static>>() + 8)
+                    + segments
+            })
+            .sum();
+        (self.nodes.len(), bytes)
+    }
+
     /// Adds a dotted path with its id.
     pub fn insert(&mut self, path: &str, id: PathId) {
         let mut state = 0u32;

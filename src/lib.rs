@@ -76,15 +76,17 @@ pub mod cidr;
 mod consistency;
 pub mod corpus;
 mod event;
+pub mod explain;
 pub mod json;
 pub mod number;
 pub mod pattern;
 pub mod reference;
+pub mod rules;
 pub mod ruleset;
 
 pub use event::{EventError, Validation};
 pub use pattern::{Pattern, PatternError};
-pub use ruleset::{Ruleset, RulesetError, Snapshot};
+pub use ruleset::{Ruleset, RulesetError, Snapshot, Stats};
 
 /// The README's examples, run as doctests so that they stay true.
 #[cfg(doctest)]

@@ -1,8 +1,8 @@
 //! The `evmatch` command line.
 //!
-//! Exit codes: 0 the command ran (whether or not the event matched); 2 the input was invalid
-//! (a pattern AWS would reject, an event that is not a JSON object, a file that cannot be read,
-//! or a usage error).
+//! Exit codes: 0 the command ran (whether or not the event matched); 1 `check` found invalid
+//! rules; 2 the input was invalid (a pattern AWS would reject, an event that is not a JSON
+//! object, a file that cannot be read, or a usage error).
 
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use evmatch::json::Json;
+use evmatch::rules::RuleFile;
 use evmatch::ruleset::{Scratch, MAX_EVENT_SIZE};
 use evmatch::{reference, Pattern, Ruleset, Validation};
 
@@ -121,6 +122,46 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Validate every rule of a rules file, and describe the compiled set.
+    ///
+    /// Lists each invalid rule on stdout as `invalid rule "NAME": PATH: REASON` (REASON is the
+    /// reason AWS gives; PATH points into the pattern), then statistics of the valid rules
+    /// compiled together (rules, branches, fields, automaton states, estimated memory) and the
+    /// wildcard complexity of the rules that use wildcards, highest first (AWS refuses a rule
+    /// above 10). Exits 1 if any rule is invalid.
+    #[command(
+        after_help = "Examples:\n  evmatch check corpus/destinations/rules.json\n  \
+        evmatch corpus rules-mixed --count 100000 | evmatch check - --json"
+    )]
+    Check {
+        /// A JSON object mapping each rule name to its event pattern; `-` for standard input.
+        #[arg(value_name = "RULES")]
+        rules: String,
+        /// Print one JSON object: {"rules", "valid", "invalid": [{"name", "path", "reason"}],
+        /// "stats": {...}, "complexity": [{"name", "complexity"}]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explain why rules did or did not match an event.
+    ///
+    /// For each rule (or only --rule NAME), prints `match` or `no match` and, for a rule that
+    /// did not match, every field that failed: its path, what the event has there and what the
+    /// pattern wants; for `$or`, why each branch failed. Exits 0 whether or not rules matched.
+    #[command(
+        after_help = "Example:\n  evmatch explain --rules corpus/destinations/rules.json \\\n    \
+        --rule orders-accepted corpus/destinations/failure.json"
+    )]
+    Explain {
+        /// A JSON object mapping each rule name to its event pattern.
+        #[arg(long, value_name = "RULES")]
+        rules: String,
+        /// The rule to explain (default: every rule, in file order).
+        #[arg(long, value_name = "NAME")]
+        rule: Option<String>,
+        /// The event: a file holding one JSON object; standard input when absent or `-`.
+        #[arg(value_name = "EVENT")]
+        event: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
@@ -164,9 +205,14 @@ fn main() -> ExitCode {
             bench(&rules, &events, threads, min_seconds, json, mode)
         }
         Command::Corpus { kind, count, seed } => write_corpus(kind, count, seed),
+        Command::Check { rules, json } => check(&rules, json),
+        Command::Explain { rules, rule, event } => {
+            explain(&rules, rule.as_deref(), event.as_deref())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message)) if message.is_empty() => ExitCode::from(1),
         Err(Failure(message)) => {
             eprintln!("{message}");
             ExitCode::from(2)
@@ -174,10 +220,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// Reads an argument that is either JSON text or `@path`.
+/// Reads an argument that is either JSON text or `@path` (`@-`: standard input).
 fn read_argument(argument: &str) -> Result<Vec<u8>, Failure> {
     match argument.strip_prefix('@') {
-        Some(path) => std::fs::read(path).map_err(|e| Failure(format!("cannot read {path}: {e}"))),
+        Some(path) => read_input(path),
         None => Ok(argument.as_bytes().to_vec()),
     }
 }
@@ -202,33 +248,27 @@ fn test_event_pattern(pattern_arg: &str, event_arg: &str) -> Result<(), Failure>
     Ok(())
 }
 
-/// Loads a rules file: a JSON object of rule name → pattern.
 /// Rule names are shared, so that reporting a match copies a pointer, not the name.
 type Name = std::sync::Arc<str>;
 
-fn load_rules(path: &str, validation: Validation) -> Result<Ruleset<Name>, Failure> {
-    let text = std::fs::read(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))?;
-    // A rule file holds many patterns: it may be far larger than one event.
-    let limits = evmatch::json::ParseLimits {
-        max_size: 1 << 30,
-        ..Default::default()
-    };
-    let json = Json::parse_with(&text, &limits)
-        .map_err(|e| Failure(format!("{path}: not valid JSON: {e}")))?;
-    let Json::Object(members) = json else {
-        return Err(Failure(format!(
-            "{path}: rules must be a JSON object of rule name to pattern"
-        )));
-    };
-    let mut patterns = Vec::with_capacity(members.len());
-    for (name, pattern) in &members {
-        let parsed = Pattern::parse(&pattern.to_string())
-            .map_err(|e| Failure(format!("{path}: rule {name:?}: {e}")))?;
-        patterns.push((Name::from(name.as_str()), parsed));
+/// Reads a file, or standard input for `-`.
+fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
+    if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure(format!("cannot read standard input: {e}")))?;
+        return Ok(bytes);
     }
+    std::fs::read(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))
+}
+
+/// Loads a rules file: a JSON object of rule name → pattern.
+fn load_rules(path: &str, validation: Validation) -> Result<Ruleset<Name>, Failure> {
+    let text = read_input(path)?;
     let rules = Ruleset::with_validation(validation);
     rules
-        .add_many(patterns.iter().map(|(n, p)| (n.clone(), p)))
+        .add_json_rules(&text)
         .map_err(|e| Failure(format!("{path}: {e}")))?;
     Ok(rules)
 }
@@ -262,7 +302,7 @@ fn match_events(
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1)
         .max(1);
-    let mut input: Box<dyn Read + Send> = match events {
+    let mut input: Box<dyn Read + Send> = match events.filter(|&path| path != "-") {
         Some(path) => Box::new(
             std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))?,
         ),
@@ -608,4 +648,157 @@ fn article(noun: &str) -> &'static str {
     } else {
         "a"
     }
+}
+
+/// `check`: lists invalid rules, then describes the valid ones compiled together. An empty
+/// failure message means "exit 1, nothing more to say".
+fn check(path: &str, json: bool) -> Result<(), Failure> {
+    let text = read_input(path)?;
+    let file = RuleFile::parse(&text).map_err(|e| Failure(format!("{path}: {e}")))?;
+    let rules: Ruleset<Name> = Ruleset::new();
+    let mut refused: Vec<(&str, String, String)> = file
+        .invalid()
+        .map(|(name, e)| (name, e.path().to_string(), e.reason()))
+        .collect();
+    for (name, pattern) in file.valid() {
+        if let Err(e) = rules.add(Name::from(name), pattern) {
+            refused.push((name, "(pattern)".to_string(), e.to_string()));
+        }
+    }
+    let mut complexity: Vec<(&str, usize)> = file
+        .valid()
+        .map(|(name, p)| (name, p.complexity()))
+        .filter(|&(_, c)| c > 0)
+        .collect();
+    complexity.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let stats = rules.stats();
+    let valid = file.len() - refused.len();
+    let mut out = String::new();
+    if json {
+        let quote = |s: &str| {
+            let mut q = String::new();
+            evmatch::json::write_string(&mut q, s).ok();
+            q
+        };
+        let invalid: Vec<String> = refused
+            .iter()
+            .map(|(name, at, reason)| {
+                format!(
+                    "{{\"name\": {}, \"path\": {}, \"reason\": {}}}",
+                    quote(name),
+                    quote(at),
+                    quote(reason)
+                )
+            })
+            .collect();
+        let complexity: Vec<String> = complexity
+            .iter()
+            .map(|(name, c)| format!("{{\"name\": {}, \"complexity\": {c}}}", quote(name)))
+            .collect();
+        out.push_str(&format!(
+            "{{\"rules\": {}, \"valid\": {valid}, \"invalid\": [{}], \"stats\": {{\"rules\": {}, \
+             \"branches\": {}, \"fields\": {}, \"states\": {}, \"wildcards\": {}, \
+             \"memory_bytes\": {}}}, \"complexity\": [{}]}}\n",
+            file.len(),
+            invalid.join(", "),
+            stats.rules,
+            stats.branches,
+            stats.fields,
+            stats.states,
+            stats.wildcards,
+            stats.memory_bytes,
+            complexity.join(", ")
+        ));
+    } else {
+        for (name, at, reason) in &refused {
+            let mut quoted = String::new();
+            evmatch::json::write_string(&mut quoted, name).ok();
+            out.push_str(&format!("invalid rule {quoted}: {at}: {reason}\n"));
+        }
+        out.push_str(&format!(
+            "{} rules: {valid} valid, {} invalid\n\
+             compiled: {} rules, {} branches, {} fields, {} automaton states, {} wildcards, \
+             about {} of memory\n",
+            file.len(),
+            refused.len(),
+            stats.rules,
+            stats.branches,
+            stats.fields,
+            stats.states,
+            stats.wildcards,
+            human_bytes(stats.memory_bytes)
+        ));
+        if let Some(&(_, highest)) = complexity.first() {
+            out.push_str(&format!(
+                "wildcard complexity (AWS refuses above {}): highest {highest}\n",
+                evmatch::pattern::wildcard::COMPLEXITY_LIMIT
+            ));
+            for (name, c) in complexity.iter().take(10) {
+                let mut quoted = String::new();
+                evmatch::json::write_string(&mut quoted, name).ok();
+                out.push_str(&format!("  {c:>3}  {quoted}\n"));
+            }
+            if complexity.len() > 10 {
+                out.push_str(&format!("  ... and {} more\n", complexity.len() - 10));
+            }
+        }
+    }
+    print!("{out}");
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure(String::new()))
+    }
+}
+
+fn human_bytes(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// `explain`: one report per rule, in file order, each under the rule's name when there are
+/// several.
+fn explain(rules_path: &str, rule: Option<&str>, event: Option<&str>) -> Result<(), Failure> {
+    let rules_text = read_input(rules_path)?;
+    let file = RuleFile::parse(&rules_text).map_err(|e| Failure(format!("{rules_path}: {e}")))?;
+    let rules: Ruleset<Name> = Ruleset::new();
+    rules
+        .add_json_rules(&rules_text)
+        .map_err(|e| Failure(format!("{rules_path}: {e}")))?;
+    let event_text = read_input(event.unwrap_or("-"))?;
+    let names: Vec<&str> = match rule {
+        Some(name) => {
+            if file.rules().all(|(n, _)| n != name) {
+                return Err(Failure(format!("{rules_path}: no rule named {name:?}")));
+            }
+            vec![name]
+        }
+        None => {
+            let mut seen = std::collections::HashSet::new();
+            file.rules()
+                .map(|(n, _)| n)
+                .filter(|n| seen.insert(*n))
+                .collect()
+        }
+    };
+    let mut out = String::new();
+    for name in &names {
+        let explanation = rules
+            .explain(&Name::from(*name), &event_text)
+            .map_err(|e| Failure(e.to_string()))?
+            .ok_or_else(|| Failure(format!("{rules_path}: no rule named {name:?}")))?;
+        if rule.is_some() {
+            out.push_str(&format!("{explanation}\n"));
+        } else {
+            let mut quoted = String::new();
+            evmatch::json::write_string(&mut quoted, name).ok();
+            out.push_str(&format!("{quoted}: {explanation}\n"));
+        }
+    }
+    print!("{out}");
+    Ok(())
 }

@@ -26,7 +26,7 @@ use crate::json::Json;
 use crate::number::ComparableNumber;
 use crate::pattern::{
     ends_with_ignore_case, equals_ignore_case, starts_with_ignore_case, AnythingBut, Branch,
-    Literal, Matcher, Pattern,
+    FieldCondition, Literal, Matcher, Pattern,
 };
 
 /// Whether `pattern` matches `event`.
@@ -117,9 +117,13 @@ impl<'e> Leaves<'e> {
     }
 }
 
-fn branch_matches(branch: &Branch, leaves: &Leaves<'_>) -> bool {
-    let fields: Vec<FieldOptions<'_>> = branch
-        .fields()
+pub(crate) fn branch_matches(branch: &Branch, leaves: &Leaves<'_>) -> bool {
+    fields_match(branch.fields(), leaves)
+}
+
+/// Whether one value per field can be chosen, array-consistently (see the module docs).
+pub(crate) fn fields_match(fields: &[FieldCondition], leaves: &Leaves<'_>) -> bool {
+    let fields: Vec<FieldOptions<'_>> = fields
         .iter()
         .map(|field| {
             let at = leaves.at(field.path());

@@ -162,15 +162,7 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
     ) -> Result<(), RulesetError> {
         let rules: Vec<(N, &Pattern)> = rules.into_iter().collect();
         for (_, pattern) in &rules {
-            if let Some(b) = pattern
-                .branches()
-                .iter()
-                .find(|b| b.fields().len() > MAX_FIELDS_PER_BRANCH)
-            {
-                return Err(RulesetError::TooManyFields {
-                    fields: b.fields().len(),
-                });
-            }
+            check_fields(pattern)?;
         }
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         for (name, pattern) in rules {
@@ -1118,5 +1110,225 @@ impl<N> Visitor for Collector<'_, '_, N> {
                 }
             },
         );
+    }
+}
+
+/// Loading rule files, explaining results, and statistics.
+impl<N: Clone + Eq + Hash> Ruleset<N> {
+    /// Adds every rule of a rule file (a JSON object of rule name → pattern, see
+    /// [`rules`](crate::rules)) in one update: all of them, or none if one is invalid. Returns
+    /// how many rules were added.
+    ///
+    /// ```
+    /// use evmatch::Ruleset;
+    /// let rules: Ruleset<String> = Ruleset::new();
+    /// let added = rules.add_json_rules(br#"{
+    ///     "on-success": {"detail": {"requestContext": {"condition": ["Success"]}}},
+    ///     "on-failure": {"detail": {"requestContext": {"condition": ["RetriesExhausted", "EventAgeExceeded"]}}}
+    /// }"#)?;
+    /// assert_eq!(added, 2);
+    /// let event = br#"{"detail": {"requestContext": {"condition": "EventAgeExceeded"}}}"#;
+    /// assert_eq!(rules.matches(event)?, ["on-failure"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_json_rules(&self, text: &[u8]) -> Result<usize, crate::rules::RuleFileError>
+    where
+        N: for<'a> From<&'a str>,
+    {
+        use crate::rules::{RuleFile, RuleFileError};
+        let file = RuleFile::parse(text)?;
+        let mut patterns = Vec::with_capacity(file.len());
+        for (name, pattern) in file.rules() {
+            match pattern {
+                Ok(pattern) => patterns.push((name, pattern)),
+                Err(error) => {
+                    return Err(RuleFileError::Pattern {
+                        name: name.to_string(),
+                        error: error.clone(),
+                    })
+                }
+            }
+        }
+        for (name, pattern) in &patterns {
+            check_fields(pattern).map_err(|error| RuleFileError::Rule {
+                name: name.to_string(),
+                error,
+            })?;
+        }
+        let count = patterns.len();
+        self.add_many(patterns.into_iter().map(|(name, p)| (N::from(name), p)))
+            .map_err(|error| RuleFileError::Rule {
+                name: String::new(),
+                error,
+            })?;
+        Ok(count)
+    }
+
+    /// Explains how the rule `name` fares against `event`: whether it matches and, if not,
+    /// for each `$or` branch, which fields failed, what the event has there and what the
+    /// pattern wants (see [`explain`](crate::explain)). `None` when no rule has that name.
+    ///
+    /// The explanation agrees with [`Ruleset::matches`]; unlike matching, it reads the whole
+    /// event, so it is for debugging a route, not for the hot path.
+    ///
+    /// ```
+    /// use evmatch::Ruleset;
+    /// let rules = Ruleset::new();
+    /// rules.add_json("orders-accepted", r#"{"detail": {
+    ///     "requestContext": {"condition": ["Success"]},
+    ///     "responsePayload": {"source": ["shop.orders"], "action": ["accepted"]}
+    /// }}"#)?;
+    /// let event = br#"{"detail": {
+    ///     "requestContext": {"condition": "Success"},
+    ///     "responsePayload": {"source": "shop.orders", "action": "rejected"}
+    /// }}"#;
+    /// let why = rules.explain(&"orders-accepted", event)?.expect("the rule exists");
+    /// assert!(!why.matched());
+    /// assert_eq!(why.to_string(), "no match\n  detail.responsePayload.action: \
+    ///     the event has \"rejected\", the pattern wants \"accepted\"");
+    /// assert!(rules.explain(&"no-such-rule", event)?.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain(
+        &self,
+        name: &N,
+        event: &[u8],
+    ) -> Result<Option<crate::explain::Explanation>, EventError> {
+        let snapshot = self.snapshot();
+        let Some(entry) = snapshot.name_index.get(name) else {
+            return Ok(None);
+        };
+        let limits = crate::json::ParseLimits {
+            max_depth: MAX_EVENT_DEPTH,
+            max_size: MAX_EVENT_SIZE,
+        };
+        let event = crate::json::Json::parse_with(event, &limits).map_err(EventError::Malformed)?;
+        if !matches!(event, crate::json::Json::Object(_)) {
+            return Err(EventError::NotAnObject);
+        }
+        let leaves = crate::reference::Leaves::of(&event);
+        let branches = entry
+            .branches
+            .iter()
+            .filter_map(|&b| snapshot.branches[b as usize].as_deref())
+            .map(|b| b.fields.as_slice());
+        Ok(Some(crate::explain::explain_branches(branches, &leaves)))
+    }
+
+    /// Statistics of the rule set as it stands now: see [`Stats`].
+    ///
+    /// ```
+    /// use evmatch::Ruleset;
+    /// let rules = Ruleset::new();
+    /// rules.add_json("on-success", r#"{"source": ["lambda"], "detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
+    /// rules.add_json("on-failure", r#"{"source": ["lambda"], "detail": {"requestContext": {"condition": ["RetriesExhausted"]}}}"#)?;
+    /// let stats = rules.stats();
+    /// assert_eq!((stats.rules, stats.branches, stats.fields), (2, 2, 2));
+    /// assert!(stats.memory_bytes > 0);
+    /// # Ok::<(), evmatch::RulesetError>(())
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.snapshot().stats()
+    }
+}
+
+/// What a compiled rule set holds: sizes and an estimate of its memory.
+///
+/// ```
+/// use evmatch::Ruleset;
+/// let rules = Ruleset::new();
+/// rules.add_json("orders", r#"{"$or": [{"a": ["x"]}, {"b": [{"wildcard": "*.png"}]}]}"#)?;
+/// let stats = rules.stats();
+/// assert_eq!(stats.branches, 2);
+/// assert_eq!(stats.wildcards, 1);
+/// # Ok::<(), evmatch::RulesetError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Distinct rule names.
+    pub rules: usize,
+    /// `$or` branches over all rules (a pattern without `$or` is one branch).
+    pub branches: usize,
+    /// Distinct field paths that rules test.
+    pub fields: usize,
+    /// States of the compiled automaton: nodes of the path trie that steers the event scan,
+    /// plus the entries of the per-path value indexes (one per distinct value, affix, range,
+    /// wildcard or other matcher).
+    pub states: usize,
+    /// Wildcard matchers among the value index entries.
+    pub wildcards: usize,
+    /// An estimate of the heap memory the rule set holds, in bytes.
+    pub memory_bytes: usize,
+}
+
+impl<N: Clone + Eq + Hash> Snapshot<N> {
+    /// Statistics of this state of the rule set: see [`Stats`].
+    ///
+    /// ```
+    /// use evmatch::Ruleset;
+    /// let rules = Ruleset::new();
+    /// rules.add_json("r", r#"{"detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
+    /// let snapshot = rules.snapshot();
+    /// rules.remove(&"r");
+    /// assert_eq!(snapshot.stats().rules, 1);
+    /// assert_eq!(rules.stats().rules, 0);
+    /// # Ok::<(), evmatch::RulesetError>(())
+    /// ```
+    pub fn stats(&self) -> Stats {
+        let (trie_nodes, trie_bytes) = self.trie.stats();
+        let mut stats = Stats {
+            rules: self.name_index.len(),
+            fields: self.fields.len(),
+            states: trie_nodes,
+            memory_bytes: trie_bytes,
+            ..Stats::default()
+        };
+        for index in &self.fields {
+            let s = index.stats();
+            stats.states += s.entries;
+            stats.wildcards += s.wildcards;
+            stats.memory_bytes += s.bytes;
+        }
+        for branch in self.branches.iter().flatten() {
+            stats.branches += 1;
+            stats.memory_bytes += std::mem::size_of::<BranchInfo>()
+                + branch.paths.capacity() * std::mem::size_of::<PathId>()
+                + branch
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        std::mem::size_of::<FieldCondition>()
+                            + f.path().len() * 3
+                            + std::mem::size_of_val(f.matchers())
+                    })
+                    .sum::<usize>();
+        }
+        stats.memory_bytes += self.branches.capacity() * std::mem::size_of::<usize>()
+            + self.names.capacity() * std::mem::size_of::<Option<N>>()
+            + self.name_index.capacity() * (std::mem::size_of::<(N, NameEntry)>() + 1) * 8 / 7
+            + self
+                .name_index
+                .values()
+                .map(|e| e.branches.capacity() * 4)
+                .sum::<usize>()
+            + self.path_ids.keys().map(|k| k.len() + 40).sum::<usize>()
+            + self.accepts.capacity()
+            + self.absence_only.capacity() * 4;
+        stats
+    }
+}
+
+/// Refuses a pattern with a branch over more fields than a branch's bit mask can hold.
+fn check_fields(pattern: &Pattern) -> Result<(), RulesetError> {
+    match pattern
+        .branches()
+        .iter()
+        .find(|b| b.fields().len() > MAX_FIELDS_PER_BRANCH)
+    {
+        Some(b) => Err(RulesetError::TooManyFields {
+            fields: b.fields().len(),
+        }),
+        None => Ok(()),
     }
 }

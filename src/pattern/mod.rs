@@ -14,6 +14,7 @@
 //! named twice on the same path keeps its last list of values, and fields written after an
 //! `$or` apply to every branch of it.
 
+mod display;
 mod error;
 mod parse;
 pub mod wildcard;

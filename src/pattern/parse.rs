@@ -609,6 +609,43 @@ fn sorted_unique(mut values: Vec<String>) -> Vec<String> {
 /// Rejects patterns whose wildcards AWS would find too complex, pointing at the field whose
 /// automaton exceeds the bound.
 fn check_complexity(branches: &[Branch]) -> Result<()> {
+    match complexity_of(branches) {
+        Ok(_) => Ok(()),
+        Err(path) => {
+            let location = branches
+                .iter()
+                .flat_map(|b| b.fields())
+                .find(|f| f.path() == path)
+                .map(|f| f.location().clone())
+                .unwrap_or_default();
+            err(ErrorKind::TooComplex, location)
+        }
+    }
+}
+
+impl Pattern {
+    /// How complex the pattern's wildcards make matching, measured the way AWS's engine
+    /// measures it before refusing a pattern as too complex: the largest number of wildcard
+    /// states one input can keep alive at once in a field's byte automaton. `0` for a pattern
+    /// without wildcards; a valid pattern is at most [`COMPLEXITY_LIMIT`](super::wildcard::COMPLEXITY_LIMIT).
+    ///
+    /// ```
+    /// use evmatch::Pattern;
+    /// assert_eq!(Pattern::parse(r#"{"source": ["lambda"]}"#)?.complexity(), 0);
+    /// let one = Pattern::parse(r#"{"arn": [{"wildcard": "arn:aws:lambda:*:function:*"}]}"#)?;
+    /// let many = Pattern::parse(r#"{"arn": [{"wildcard": "*a*"}, {"wildcard": "*b*"}, {"wildcard": "*c*"}]}"#)?;
+    /// assert!(one.complexity() >= 1);
+    /// assert!(many.complexity() > one.complexity());
+    /// # Ok::<(), evmatch::PatternError>(())
+    /// ```
+    pub fn complexity(&self) -> usize {
+        complexity_of(self.branches()).unwrap_or(wildcard::COMPLEXITY_LIMIT + 1)
+    }
+}
+
+/// The largest wildcard complexity over a pattern's fields, or the path of a field over the
+/// limit.
+fn complexity_of(branches: &[Branch]) -> std::result::Result<usize, String> {
     let clauses: Vec<Vec<ComplexityField<'_>>> = branches
         .iter()
         .map(|branch| {
@@ -636,16 +673,5 @@ fn check_complexity(branches: &[Branch]) -> Result<()> {
                 .collect()
         })
         .collect();
-    match wildcard::rule_complexity(&clauses) {
-        Ok(_) => Ok(()),
-        Err(path) => {
-            let location = branches
-                .iter()
-                .flat_map(|b| b.fields())
-                .find(|f| f.path() == path)
-                .map(|f| f.location().clone())
-                .unwrap_or_default();
-            err(ErrorKind::TooComplex, location)
-        }
-    }
+    wildcard::rule_complexity(&clauses)
 }

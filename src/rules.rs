@@ -1,0 +1,235 @@
+//! Rule files: a JSON object of rule name → event pattern.
+//!
+//! This is the `--rules` format of the command line, and the shape in which routers keep
+//! their rules:
+//!
+//! ```json
+//! {
+//!   "on-success": {"source": ["lambda"], "detail": {"requestContext": {"condition": ["Success"]}}},
+//!   "on-failure": {"detail": {"requestContext": {"condition": ["RetriesExhausted", "EventAgeExceeded"]}}}
+//! }
+//! ```
+//!
+//! [`RuleFile::parse`] keeps every rule with its own outcome, valid or not, which is what a
+//! checker needs; [`Ruleset::add_json_rules`](crate::Ruleset::add_json_rules) adds all of a
+//! file's rules or none. Patterns are parsed from the file's own text, so member order and the
+//! spelling of numbers are kept, as AWS keeps them. Rules from any other `serde` source
+//! (YAML, TOML, a database) deserialize through [`Pattern`]'s `Deserialize`.
+
+use std::fmt;
+
+use crate::json::{Json, JsonError, ParseLimits};
+use crate::pattern::{Pattern, PatternError};
+
+/// Largest rule file read, in bytes: a file holds many patterns, so it may be far larger than
+/// one event (a million generated rules take about 100 MB).
+pub const MAX_RULE_FILE_SIZE: usize = 1 << 30;
+
+/// A parsed rule file: every rule, in file order, each with its pattern or the reason it is
+/// invalid.
+///
+/// ```
+/// use evmatch::rules::RuleFile;
+/// let file = RuleFile::parse(br#"{
+///     "on-success": {"detail": {"requestContext": {"condition": ["Success"]}}},
+///     "broken": {"detail": {"requestContext": {"condition": []}}}
+/// }"#)?;
+/// assert_eq!(file.len(), 2);
+/// let invalid: Vec<String> = file.invalid().map(|(name, e)| format!("{name}: {e:#}")).collect();
+/// assert_eq!(invalid, ["broken: detail.requestContext.condition: Empty arrays are not allowed"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct RuleFile {
+    rules: Vec<(String, Result<Pattern, PatternError>)>,
+}
+
+impl RuleFile {
+    /// Parses a rule file. Fails only when the text is not a JSON object; an invalid pattern is
+    /// kept, with its error, as that rule's outcome.
+    ///
+    /// ```
+    /// use evmatch::rules::RuleFile;
+    /// assert!(RuleFile::parse(br#"["not", "an", "object"]"#).is_err());
+    /// assert!(RuleFile::parse(br#"{"r": {"source": ["lambda"]}}"#)?.invalid().next().is_none());
+    /// # Ok::<(), evmatch::rules::RuleFileError>(())
+    /// ```
+    pub fn parse(text: &[u8]) -> Result<RuleFile, RuleFileError> {
+        let limits = ParseLimits {
+            max_size: MAX_RULE_FILE_SIZE,
+            ..ParseLimits::default()
+        };
+        let Json::Object(members) = Json::parse_with(text, &limits)? else {
+            return Err(RuleFileError::NotAnObject);
+        };
+        let rules = members
+            .into_iter()
+            .map(|(name, pattern)| {
+                let parsed = Pattern::parse(&pattern.to_string());
+                (name, parsed)
+            })
+            .collect();
+        Ok(RuleFile { rules })
+    }
+
+    /// How many rules the file holds, valid or not.
+    ///
+    /// ```
+    /// use evmatch::rules::RuleFile;
+    /// assert_eq!(RuleFile::parse(b"{}")?.len(), 0);
+    /// # Ok::<(), evmatch::rules::RuleFileError>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether the file holds no rule.
+    ///
+    /// ```
+    /// use evmatch::rules::RuleFile;
+    /// assert!(RuleFile::parse(b" { } ")?.is_empty());
+    /// # Ok::<(), evmatch::rules::RuleFileError>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Every rule, in file order, with its outcome.
+    ///
+    /// ```
+    /// use evmatch::rules::RuleFile;
+    /// let file = RuleFile::parse(br#"{"a": {"x": [1]}, "b": {"x": 1}}"#)?;
+    /// let valid: Vec<(&str, bool)> = file.rules().map(|(n, p)| (n, p.is_ok())).collect();
+    /// assert_eq!(valid, [("a", true), ("b", false)]);
+    /// # Ok::<(), evmatch::rules::RuleFileError>(())
+    /// ```
+    pub fn rules(&self) -> impl Iterator<Item = (&str, &Result<Pattern, PatternError>)> {
+        self.rules
+            .iter()
+            .map(|(name, pattern)| (name.as_str(), pattern))
+    }
+
+    /// The valid rules, in file order.
+    ///
+    /// ```
+    /// use evmatch::{rules::RuleFile, Ruleset};
+    /// let file = RuleFile::parse(br#"{"lambda": {"source": ["lambda"]}}"#)?;
+    /// let rules = Ruleset::new();
+    /// rules.add_many(file.valid().map(|(name, pattern)| (name.to_string(), pattern)))?;
+    /// assert_eq!(rules.matches(br#"{"source": "lambda"}"#)?, ["lambda"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn valid(&self) -> impl Iterator<Item = (&str, &Pattern)> {
+        self.rules
+            .iter()
+            .filter_map(|(name, pattern)| Some((name.as_str(), pattern.as_ref().ok()?)))
+    }
+
+    /// The invalid rules, in file order, with their errors.
+    ///
+    /// ```
+    /// use evmatch::rules::RuleFile;
+    /// let file = RuleFile::parse(br#"{"bad": {"n": [{"numeric": [">", "one"]}]}}"#)?;
+    /// let (name, error) = file.invalid().next().unwrap();
+    /// assert_eq!(name, "bad");
+    /// assert_eq!(error.path().to_string(), "n[0].numeric[1]");
+    /// # Ok::<(), evmatch::rules::RuleFileError>(())
+    /// ```
+    pub fn invalid(&self) -> impl Iterator<Item = (&str, &PatternError)> {
+        self.rules
+            .iter()
+            .filter_map(|(name, pattern)| Some((name.as_str(), pattern.as_ref().err()?)))
+    }
+}
+
+/// Why a rule file could not be loaded.
+///
+/// `Display` names the rule and points into its pattern:
+/// `rule "on-success": detail.requestContext.condition: Empty arrays are not allowed`.
+///
+/// ```
+/// use evmatch::{rules::RuleFileError, Ruleset};
+/// let rules: Ruleset<String> = Ruleset::new();
+/// let err = rules
+///     .add_json_rules(br#"{"on-success": {"detail": {"requestContext": {"condition": []}}}}"#)
+///     .unwrap_err();
+/// assert!(matches!(err, RuleFileError::Pattern { ref name, .. } if name == "on-success"));
+/// assert_eq!(
+///     err.to_string(),
+///     r#"rule "on-success": detail.requestContext.condition: Empty arrays are not allowed"#
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum RuleFileError {
+    /// The text is not JSON.
+    Json(JsonError),
+    /// The text is JSON, but not an object of rule name → pattern.
+    NotAnObject,
+    /// A rule's pattern is invalid.
+    Pattern {
+        /// The rule's name.
+        name: String,
+        /// What is wrong with the pattern, and where.
+        error: PatternError,
+    },
+    /// A rule's pattern is valid but the rule set cannot hold it.
+    Rule {
+        /// The rule's name.
+        name: String,
+        /// Why not.
+        error: crate::RulesetError,
+    },
+}
+
+impl fmt::Display for RuleFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleFileError::Json(e) => write!(f, "not valid JSON: {e}"),
+            RuleFileError::NotAnObject => {
+                f.write_str("rules must be a JSON object of rule name to event pattern")
+            }
+            RuleFileError::Pattern { name, error } => write!(f, "rule {name:?}: {error:#}"),
+            RuleFileError::Rule { name, error } => write!(f, "rule {name:?}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for RuleFileError {}
+
+impl From<JsonError> for RuleFileError {
+    fn from(e: JsonError) -> Self {
+        RuleFileError::Json(e)
+    }
+}
+
+/// A pattern deserializes from any `serde` source that holds the pattern's JSON shape, with
+/// the pattern's validation error (path and reason) as the deserializer's error.
+///
+/// Through `serde_json`'s `Value`, an object keeps one member per key (the last), which is how
+/// AWS reads a repeated key too.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use evmatch::{Pattern, Ruleset};
+///
+/// let rules: BTreeMap<String, Pattern> = serde_json::from_str(r#"{
+///     "on-success": {"detail": {"requestContext": {"condition": ["Success"]}}}
+/// }"#)?;
+/// let set = Ruleset::new();
+/// set.add_many(rules.iter().map(|(name, pattern)| (name.clone(), pattern)))?;
+/// assert_eq!(set.matches(br#"{"detail": {"requestContext": {"condition": "Success"}}}"#)?, ["on-success"]);
+///
+/// let bad = serde_json::from_str::<Pattern>(r#"{"detail": {"requestContext": {"condition": []}}}"#);
+/// assert_eq!(
+///     bad.unwrap_err().to_string(),
+///     "detail.requestContext.condition: Empty arrays are not allowed"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl<'de> serde::Deserialize<'de> for Pattern {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Pattern, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Pattern::from_value(&value).map_err(|e| serde::de::Error::custom(format!("{e:#}")))
+    }
+}
