@@ -13,6 +13,16 @@
 use std::fmt;
 
 /// An IPv4 or IPv6 address.
+///
+/// ```
+/// use evmatch::cidr::IpAddress;
+///
+/// let addr = IpAddress::parse("2001:db8::1").unwrap();
+/// assert!(matches!(addr, IpAddress::V6(_)));
+/// assert_eq!(addr.to_string(), "2001:db8::1");
+/// // An IPv4-mapped IPv6 address is the IPv4 address itself.
+/// assert_eq!(IpAddress::parse("::ffff:c000:207"), IpAddress::parse("192.0.2.7"));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum IpAddress {
     /// IPv4, as a big-endian integer.
@@ -57,6 +67,17 @@ impl fmt::Display for IpAddress {
 }
 
 /// An inclusive range of addresses of one family.
+///
+/// ```
+/// use evmatch::cidr::{IpAddress, IpRange};
+///
+/// // AWS keeps the host bits of the base as written: this block starts at .5, not .0.
+/// let block = IpRange::parse_cidr("10.0.0.5/24")?;
+/// assert_eq!(block.low().to_string(), "10.0.0.5");
+/// assert_eq!(block.high().to_string(), "10.0.0.255");
+/// assert!(!block.contains(IpAddress::parse("10.0.0.4").unwrap()));
+/// # Ok::<(), evmatch::cidr::CidrError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct IpRange {
     low: IpAddress,
@@ -65,6 +86,15 @@ pub struct IpRange {
 
 impl IpRange {
     /// The range holding just `address`.
+    ///
+    /// ```
+    /// use evmatch::cidr::{IpAddress, IpRange};
+    ///
+    /// let one = IpRange::single(IpAddress::parse("192.0.2.7").unwrap());
+    /// assert_eq!(one.low(), one.high());
+    /// assert!(one.contains(IpAddress::parse("192.0.2.7").unwrap()));
+    /// assert!(!one.contains(IpAddress::parse("192.0.2.8").unwrap()));
+    /// ```
     pub fn single(address: IpAddress) -> IpRange {
         IpRange {
             low: address,
@@ -121,6 +151,17 @@ impl IpRange {
     }
 
     /// Whether `address` is in the range (never, for an address of the other family).
+    ///
+    /// ```
+    /// use evmatch::cidr::{IpAddress, IpRange};
+    ///
+    /// let v6 = IpRange::parse_cidr("2001:db8::/32")?;
+    /// assert!(v6.contains(IpAddress::parse("2001:db8:ffff::1").unwrap()));
+    /// assert!(!v6.contains(IpAddress::parse("10.0.0.1").unwrap())); // the other family
+    /// let v4 = IpRange::parse_cidr("10.0.0.0/8")?;
+    /// assert!(v4.contains(IpAddress::parse("::ffff:a00:1").unwrap())); // IPv4-mapped
+    /// # Ok::<(), evmatch::cidr::CidrError>(())
+    /// ```
     pub fn contains(&self, address: IpAddress) -> bool {
         match (self.low, self.high, address) {
             (IpAddress::V4(lo), IpAddress::V4(hi), IpAddress::V4(a)) => lo <= a && a <= hi,
@@ -130,17 +171,44 @@ impl IpRange {
     }
 
     /// The first address of the range.
+    ///
+    /// ```
+    /// use evmatch::cidr::{IpAddress, IpRange};
+    ///
+    /// let block = IpRange::parse_cidr("192.168.0.0/16")?;
+    /// assert_eq!(block.low(), IpAddress::parse("192.168.0.0").unwrap());
+    /// # Ok::<(), evmatch::cidr::CidrError>(())
+    /// ```
     pub fn low(&self) -> IpAddress {
         self.low
     }
 
     /// The last address of the range.
+    ///
+    /// ```
+    /// use evmatch::cidr::{IpAddress, IpRange};
+    ///
+    /// let block = IpRange::parse_cidr("192.168.0.0/16")?;
+    /// assert_eq!(block.high(), IpAddress::parse("192.168.255.255").unwrap());
+    /// # Ok::<(), evmatch::cidr::CidrError>(())
+    /// ```
     pub fn high(&self) -> IpAddress {
         self.high
     }
 }
 
 /// Why a CIDR block was rejected. `Display` renders AWS's reason.
+///
+/// ```
+/// use evmatch::{cidr::{CidrError, IpRange}, pattern::ErrorKind, Pattern};
+///
+/// let err = Pattern::parse(r#"{"sourceIPAddress": [{"cidr": "10.0.0.0/32"}]}"#).unwrap_err();
+/// assert_eq!(err.kind(), &ErrorKind::Cidr(CidrError::V4MaskTooLarge));
+/// assert_eq!(err.reason(), "IPv4 mask bits must be < 32");
+/// let err = IpRange::parse_cidr("host.example/24").unwrap_err();
+/// assert_eq!(err, CidrError::Nonstandard("host.example".to_string()));
+/// assert_eq!(err.to_string(), "Nonstandard IP address: host.example");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CidrError {
     /// Not exactly one `/`.

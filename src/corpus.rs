@@ -149,16 +149,39 @@ pub fn array_scenario(generator: &str, n: usize) -> Option<String> {
 
 /// A small, fast, seeded pseudo-random generator (SplitMix64): the same seed gives the same
 /// sequence everywhere, which is all a corpus generator needs.
+///
+/// ```
+/// use evmatch::corpus::Rng;
+///
+/// let (mut a, mut b) = (Rng::new(7), Rng::new(7));
+/// assert_eq!(a.next_u64(), b.next_u64()); // same seed, same sequence
+/// assert!(a.below(6) < 6);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Rng(u64);
 
 impl Rng {
     /// A generator started from `seed`.
+    ///
+    /// ```
+    /// use evmatch::corpus::Rng;
+    ///
+    /// assert_eq!(Rng::new(1).next_u64(), Rng::new(1).next_u64());
+    /// assert_ne!(Rng::new(1).next_u64(), Rng::new(2).next_u64());
+    /// ```
     pub fn new(seed: u64) -> Rng {
         Rng(seed)
     }
 
     /// The next 64 random bits.
+    ///
+    /// ```
+    /// use evmatch::corpus::Rng;
+    ///
+    /// let mut rng = Rng::new(0);
+    /// assert_eq!(rng.next_u64(), 0xe220_a839_7b1d_cdaf); // SplitMix64's first output for seed 0
+    /// assert_eq!(rng.next_u64(), 0x6e78_9e6a_a1b9_65f4);
+    /// ```
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
@@ -168,16 +191,42 @@ impl Rng {
     }
 
     /// A number in `0..n` (`n > 0`).
+    ///
+    /// ```
+    /// use evmatch::corpus::Rng;
+    ///
+    /// let mut rng = Rng::new(42);
+    /// let rolls: Vec<u64> = (0..1000).map(|_| rng.below(6)).collect();
+    /// assert!(rolls.iter().all(|&r| r < 6));
+    /// assert!((0..6).all(|face| rolls.contains(&face)));
+    /// ```
     pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n
     }
 
     /// One of `items`.
+    ///
+    /// ```
+    /// use evmatch::corpus::Rng;
+    ///
+    /// let regions = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+    /// let region = Rng::new(3).pick(&regions);
+    /// assert!(regions.contains(region));
+    /// ```
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
 
     /// `true` with probability `percent` / 100.
+    ///
+    /// ```
+    /// use evmatch::corpus::Rng;
+    ///
+    /// let mut rng = Rng::new(5);
+    /// assert!(!rng.chance(0) && rng.chance(100));
+    /// let heads = (0..1000).filter(|_| rng.chance(50)).count();
+    /// assert!((400..600).contains(&heads));
+    /// ```
     pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
@@ -249,6 +298,16 @@ fn coordinate(out: &mut String, rng: &mut Rng, whole: i64, from: u64, spread: u6
 /// The original file of 213,068 features is the benchmark of this field (event-ruler and
 /// quamina both use it); it is not redistributable here, so this writes events of the same
 /// shape, field names, value variety and size distribution.
+///
+/// ```
+/// use evmatch::{corpus, Ruleset};
+///
+/// let lot = corpus::citylot(&mut corpus::Rng::new(1));
+/// let rules = Ruleset::new();
+/// rules.add_json("polygons", r#"{"type": ["Feature"], "geometry": {"type": ["Polygon"]}}"#)?;
+/// assert_eq!(rules.matches(lot.as_bytes())?, ["polygons"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn citylot(rng: &mut Rng) -> String {
     let block = rng.below(7600) + 1;
     let block_suffix = if rng.chance(8) {
@@ -304,6 +363,14 @@ pub fn citylot(rng: &mut Rng) -> String {
 }
 
 /// `count` CityLots-shaped events, one per line.
+///
+/// ```
+/// use evmatch::corpus;
+///
+/// let lots = corpus::citylots(3, 42);
+/// assert_eq!(lots.lines().count(), 3);
+/// assert_eq!(lots, corpus::citylots(3, 42)); // the same bytes on every call
+/// ```
 pub fn citylots(count: usize, seed: u64) -> String {
     lines(count, seed, citylot)
 }
@@ -387,6 +454,16 @@ fn items(out: &mut String, rng: &mut Rng, count: u64) {
 /// asynchronous invocation, `Success` (about 70%), `RetriesExhausted` or `EventAgeExceeded`,
 /// with request and response payloads from a few hundred bytes to about ten kilobytes (orders
 /// with arrays of items, error stack traces).
+///
+/// ```
+/// use evmatch::{corpus, json::Json, reference, Pattern};
+///
+/// let record = corpus::destination_record(&mut corpus::Rng::new(7));
+/// let rule = Pattern::parse(r#"{"source": ["lambda"], "detail": {"requestContext": {
+///     "condition": ["Success", "RetriesExhausted", "EventAgeExceeded"]}}}"#)?;
+/// assert!(reference::matches(&rule, &Json::parse(record.as_bytes())?));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn destination_record(rng: &mut Rng) -> String {
     let function = *rng.pick(FUNCTIONS);
     let region = *rng.pick(&["us-east-1", "eu-west-1", "ap-southeast-2"]);
@@ -487,6 +564,17 @@ pub fn destination_record(rng: &mut Rng) -> String {
 }
 
 /// `count` destination records, one per line.
+///
+/// ```
+/// use evmatch::{corpus, Ruleset};
+///
+/// let rules = Ruleset::new();
+/// rules.add_json("ok", r#"{"detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
+/// let records = corpus::destination_records(200, 1);
+/// let ok = records.lines().filter(|r| rules.matches(r.as_bytes()).unwrap() == ["ok"]).count();
+/// assert!((110..170).contains(&ok)); // about 70% of invocations succeed
+/// # Ok::<(), evmatch::RulesetError>(())
+/// ```
 pub fn destination_records(count: usize, seed: u64) -> String {
     lines(count, seed, destination_record)
 }
@@ -498,6 +586,19 @@ pub fn destination_records(count: usize, seed: u64) -> String {
 /// true the rules cycle through the operators (exact, prefix, suffix, equals-ignore-case,
 /// numeric ranges, combinations over several fields, and now and then a wildcard and an
 /// anything-but). Every rule set is a prefix of the next larger one with the same seed.
+///
+/// ```
+/// use evmatch::{corpus, Ruleset};
+///
+/// let rules = corpus::scaling_rules(100, true, 1);
+/// assert_eq!(rules[..10], corpus::scaling_rules(10, true, 1)[..]);
+/// let set = Ruleset::new();
+/// for (name, pattern) in &rules {
+///     set.add_json(name.clone(), pattern)?;
+/// }
+/// assert_eq!(set.len(), 100);
+/// # Ok::<(), evmatch::RulesetError>(())
+/// ```
 pub fn scaling_rules(count: usize, mixed: bool, seed: u64) -> Vec<(String, String)> {
     let mut rng = Rng::new(seed);
     let mut rules = Vec::with_capacity(count);

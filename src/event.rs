@@ -40,6 +40,16 @@ use crate::json::{decode_escape, scan_number, JsonError, JsonErrorKind};
 pub struct PathId(pub u32);
 
 /// How much of an event the matcher reads and checks.
+///
+/// ```
+/// use evmatch::{Ruleset, Validation};
+///
+/// let strict = Ruleset::with_validation(Validation::Strict);
+/// strict.add_json("lambda", r#"{"source": ["lambda"]}"#)?;
+/// assert!(strict.matches(br#"{"source": "lambda", "detail": [oops]}"#).is_err());
+/// assert_eq!(Validation::default(), Validation::Fast);
+/// # Ok::<(), evmatch::RulesetError>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Validation {
     /// Read what matching needs; stop once the rest cannot matter (see the module docs).
@@ -281,6 +291,18 @@ pub trait Visitor {
 }
 
 /// Why an event was rejected.
+///
+/// ```
+/// use evmatch::{EventError, Ruleset};
+///
+/// let rules = Ruleset::new();
+/// rules.add_json("lambda", r#"{"source": ["lambda"]}"#)?;
+/// assert_eq!(rules.matches(b"[1, 2, 3]"), Err(EventError::NotAnObject));
+/// let err = rules.matches(br#"{"source": lambda}"#).unwrap_err();
+/// assert!(matches!(err, EventError::Malformed(_)));
+/// assert_eq!(err.to_string(), "event is not valid JSON: unexpected character 'l' at line 1 column 12");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventError {
     /// The bytes are not JSON (or not JSON where the scanner had to look).

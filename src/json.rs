@@ -17,6 +17,16 @@
 use std::fmt;
 
 /// A JSON value, with numbers as written and object members in document order.
+///
+/// ```
+/// use evmatch::json::Json;
+///
+/// let doc = Json::parse(br#"{"statusCode": 200.0, "detail": {"condition": "Success"}}"#)?;
+/// let Json::Object(members) = &doc else { panic!("not an object") };
+/// assert_eq!(members[0], ("statusCode".to_string(), Json::Number("200.0".to_string())));
+/// assert_eq!(members[1].1.type_name(), "object");
+/// # Ok::<(), evmatch::json::JsonError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Json {
     /// `null`
@@ -48,6 +58,15 @@ impl Json {
     }
 
     /// Parses one JSON document with the given limits.
+    ///
+    /// ```
+    /// use evmatch::json::{Json, JsonErrorKind, ParseLimits};
+    ///
+    /// let limits = ParseLimits { max_depth: 2, ..ParseLimits::default() };
+    /// assert!(Json::parse_with(b"[[1]]", &limits).is_ok());
+    /// let err = Json::parse_with(b"[[[1]]]", &limits).unwrap_err();
+    /// assert_eq!(err.kind(), &JsonErrorKind::TooDeep { limit: 2 });
+    /// ```
     pub fn parse_with(input: &[u8], limits: &ParseLimits) -> Result<Json, JsonError> {
         if input.len() > limits.max_size {
             return Err(JsonError::new(
@@ -76,6 +95,15 @@ impl Json {
     }
 
     /// A short name of the value's JSON type, as used in error messages.
+    ///
+    /// ```
+    /// use evmatch::json::Json;
+    ///
+    /// assert_eq!(Json::parse(b"3e2")?.type_name(), "number");
+    /// assert_eq!(Json::parse(br#"{"source": "lambda"}"#)?.type_name(), "object");
+    /// assert_eq!(Json::Null.type_name(), "null");
+    /// # Ok::<(), evmatch::json::JsonError>(())
+    /// ```
     pub fn type_name(&self) -> &'static str {
         match self {
             Json::Null => "null",
@@ -88,6 +116,16 @@ impl Json {
     }
 
     /// Converts a `serde_json` value. Numbers keep `serde_json`'s own spelling of them.
+    ///
+    /// ```
+    /// use evmatch::json::Json;
+    ///
+    /// let value = serde_json::json!({"detail": {"requestContext": {"condition": "Success"}}});
+    /// let doc = Json::from_serde(&value);
+    /// assert_eq!(doc.to_string(), r#"{"detail":{"requestContext":{"condition":"Success"}}}"#);
+    /// // `serde_json` has already read 2.50 as 2.5: that spelling is the one kept.
+    /// assert_eq!(Json::from_serde(&serde_json::json!(2.50)), Json::Number("2.5".to_string()));
+    /// ```
     pub fn from_serde(value: &serde_json::Value) -> Json {
         match value {
             serde_json::Value::Null => Json::Null,
@@ -147,6 +185,15 @@ impl fmt::Display for Json {
 }
 
 /// Writes `s` as a JSON string literal.
+///
+/// ```
+/// use evmatch::json::write_string;
+///
+/// let mut out = String::new();
+/// write_string(&mut out, "say \"hi\"\n")?;
+/// assert_eq!(out, r#""say \"hi\"\n""#);
+/// # Ok::<(), std::fmt::Error>(())
+/// ```
 pub fn write_string(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
     out.write_char('"')?;
     for c in s.chars() {
@@ -164,6 +211,15 @@ pub fn write_string(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
 }
 
 /// Bounds on what [`Json::parse_with`] accepts.
+///
+/// ```
+/// use evmatch::json::{Json, JsonErrorKind, ParseLimits};
+///
+/// assert_eq!(ParseLimits::default().max_depth, 128);
+/// let limits = ParseLimits { max_size: 8, ..ParseLimits::default() };
+/// let err = Json::parse_with(br#"{"source": "lambda"}"#, &limits).unwrap_err();
+/// assert_eq!(err.kind(), &JsonErrorKind::TooLarge { limit: 8 });
+/// ```
 #[derive(Clone, Debug)]
 pub struct ParseLimits {
     /// Deepest nesting of arrays and objects. Default: 128.
@@ -182,6 +238,15 @@ impl Default for ParseLimits {
 }
 
 /// Why a JSON text was rejected, and where.
+///
+/// ```
+/// use evmatch::json::{Json, JsonErrorKind};
+///
+/// let err = Json::parse(b"{\n  \"source\": lambda\n}").unwrap_err();
+/// assert_eq!(err.kind(), &JsonErrorKind::UnexpectedCharacter('l'));
+/// assert_eq!((err.line(), err.column()), (2, 13));
+/// assert_eq!(err.to_string(), "unexpected character 'l' at line 2 column 13");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JsonError {
     kind: JsonErrorKind,
@@ -191,6 +256,16 @@ pub struct JsonError {
 }
 
 /// The kinds of [`JsonError`].
+///
+/// ```
+/// use evmatch::json::{Json, JsonErrorKind};
+///
+/// let kind = |text: &[u8]| Json::parse(text).unwrap_err().kind().clone();
+/// assert_eq!(kind(b""), JsonErrorKind::Empty);
+/// assert_eq!(kind(b"[1, 2"), JsonErrorKind::UnexpectedEnd);
+/// assert_eq!(kind(b"[1, 2,]"), JsonErrorKind::UnexpectedCharacter(']'));
+/// assert_eq!(kind(b"{} {}"), JsonErrorKind::TrailingCharacters);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JsonErrorKind {
@@ -243,21 +318,52 @@ impl JsonError {
     }
 
     /// What is wrong.
+    ///
+    /// ```
+    /// use evmatch::json::{Json, JsonErrorKind};
+    ///
+    /// let err = Json::parse(br#"{"condition": "Success\x"}"#).unwrap_err();
+    /// assert_eq!(err.kind(), &JsonErrorKind::InvalidEscape);
+    /// assert_eq!(err.kind().to_string(), "invalid escape in string");
+    /// ```
     pub fn kind(&self) -> &JsonErrorKind {
         &self.kind
     }
 
     /// Byte offset of the problem in the input.
+    ///
+    /// ```
+    /// use evmatch::json::Json;
+    ///
+    /// let err = Json::parse(b"{} {}").unwrap_err();
+    /// assert_eq!(err.offset(), 3); // the second `{`
+    /// ```
     pub fn offset(&self) -> usize {
         self.offset
     }
 
     /// Line (from 1) of the problem.
+    ///
+    /// ```
+    /// use evmatch::json::Json;
+    ///
+    /// let err = Json::parse(b"{\n  \"source\": \"lambda\",\n}").unwrap_err();
+    /// assert_eq!(err.line(), 3); // the `}` after a trailing comma
+    /// ```
     pub fn line(&self) -> usize {
         self.line
     }
 
     /// Column (from 1, in bytes) of the problem.
+    ///
+    /// ```
+    /// use evmatch::json::{Json, JsonErrorKind};
+    ///
+    /// // No leading zeros in JSON: the number ends at `0`, and the `1` is out of place.
+    /// let err = Json::parse(br#"{"statusCode": 01}"#).unwrap_err();
+    /// assert_eq!(err.kind(), &JsonErrorKind::UnexpectedCharacter('1'));
+    /// assert_eq!(err.column(), 17);
+    /// ```
     pub fn column(&self) -> usize {
         self.column
     }

@@ -14,9 +14,26 @@
 use std::fmt;
 
 /// Digits kept after the decimal point.
+///
+/// ```
+/// use evmatch::number::ComparableNumber;
+///
+/// assert!(ComparableNumber::parse("0.000001").is_ok());
+/// assert!(ComparableNumber::parse("0.0000001").is_err());
+/// assert!(ComparableNumber::parse("0.1000000").is_ok()); // trailing zeros do not count
+/// ```
 pub const DECIMAL_PLACES: u32 = 6;
 
 /// The largest magnitude that compares numerically: 5.0e9.
+///
+/// ```
+/// use evmatch::number::{ComparableNumber, MAX_MAGNITUDE};
+///
+/// assert_eq!(ComparableNumber::parse("5e9")?, ComparableNumber::MAX);
+/// assert_eq!(ComparableNumber::MAX.to_string(), MAX_MAGNITUDE.to_string());
+/// assert!(ComparableNumber::parse("5000000001").is_err());
+/// # Ok::<(), evmatch::number::NumberError>(())
+/// ```
 pub const MAX_MAGNITUDE: i64 = 5_000_000_000;
 
 const SCALE: i64 = 1_000_000;
@@ -36,6 +53,14 @@ const MAX_SCALED: i64 = MAX_MAGNITUDE * SCALE;
 pub struct ComparableNumber(i64);
 
 /// Why a number is outside the comparable domain. `Display` renders AWS's reason.
+///
+/// ```
+/// use evmatch::{number::NumberError, pattern::ErrorKind, Pattern};
+///
+/// let err = Pattern::parse(r#"{"detail": {"total": [{"numeric": [">", 6e9]}]}}"#).unwrap_err();
+/// assert_eq!(err.kind(), &ErrorKind::Number(NumberError::OutOfRange));
+/// assert_eq!(err.reason(), "Value must be between -5.0E9 and 5.0E9, inclusive");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NumberError {
     /// More than six digits after the decimal point.
@@ -67,16 +92,51 @@ impl std::error::Error for NumberError {}
 
 impl ComparableNumber {
     /// The smallest comparable number, -5.0e9.
+    ///
+    /// ```
+    /// use evmatch::number::ComparableNumber;
+    ///
+    /// assert_eq!(ComparableNumber::parse("-5e9")?, ComparableNumber::MIN);
+    /// assert!(ComparableNumber::MIN < ComparableNumber::parse("-4999999999.999999")?);
+    /// # Ok::<(), evmatch::number::NumberError>(())
+    /// ```
     pub const MIN: ComparableNumber = ComparableNumber(-MAX_SCALED);
     /// The largest comparable number, 5.0e9.
+    ///
+    /// ```
+    /// use evmatch::number::{ComparableNumber, NumberError};
+    ///
+    /// assert_eq!(ComparableNumber::parse("5000000000.000000")?, ComparableNumber::MAX);
+    /// assert_eq!(ComparableNumber::parse("5000000000.000001"), Err(NumberError::OutOfRange));
+    /// # Ok::<(), NumberError>(())
+    /// ```
     pub const MAX: ComparableNumber = ComparableNumber(MAX_SCALED);
 
     /// Parses the text of a JSON number.
+    ///
+    /// ```
+    /// use evmatch::number::{ComparableNumber, NumberError};
+    ///
+    /// let n = ComparableNumber::parse("-1.5")?;
+    /// assert_eq!(n, ComparableNumber::parse("-15e-1")?);
+    /// assert!(n < ComparableNumber::parse("0")?);
+    /// assert_eq!(ComparableNumber::parse("1.2.3"), Err(NumberError::NotANumber));
+    /// # Ok::<(), NumberError>(())
+    /// ```
     pub fn parse(text: &str) -> Result<ComparableNumber, NumberError> {
         Self::parse_bytes(text.as_bytes())
     }
 
     /// Parses the bytes of a JSON number, as they appear in an event.
+    ///
+    /// ```
+    /// use evmatch::number::ComparableNumber;
+    ///
+    /// let event = br#"{"statusCode": 200}"#;
+    /// let status = ComparableNumber::parse_bytes(&event[15..18])?;
+    /// assert_eq!(status, ComparableNumber::parse("2e2")?);
+    /// # Ok::<(), evmatch::number::NumberError>(())
+    /// ```
     pub fn parse_bytes(text: &[u8]) -> Result<ComparableNumber, NumberError> {
         match Self::parse_plain(text) {
             Some(outcome) => outcome,
@@ -247,6 +307,14 @@ impl ComparableNumber {
     }
 
     /// The value in millionths.
+    ///
+    /// ```
+    /// use evmatch::number::ComparableNumber;
+    ///
+    /// assert_eq!(ComparableNumber::parse("0.000001")?.millionths(), 1);
+    /// assert_eq!(ComparableNumber::parse("-2.5")?.millionths(), -2_500_000);
+    /// # Ok::<(), evmatch::number::NumberError>(())
+    /// ```
     pub fn millionths(self) -> i64 {
         self.0
     }

@@ -47,6 +47,19 @@ pub fn matches(pattern: &Pattern, event: &Json) -> bool {
 }
 
 /// Whether `pattern` matches an event already parsed by `serde_json`.
+///
+/// ```
+/// use evmatch::{reference, Pattern};
+///
+/// let rule = Pattern::parse(r#"{"source": ["lambda"]}"#)?;
+/// let event = serde_json::json!({
+///     "source": "lambda",
+///     "detail": {"requestContext": {"condition": "Success"}}
+/// });
+/// assert!(reference::matches_value(&rule, &event));
+/// assert!(!reference::matches_value(&rule, &serde_json::json!({"source": "sqs"})));
+/// # Ok::<(), evmatch::PatternError>(())
+/// ```
 pub fn matches_value(pattern: &Pattern, event: &serde_json::Value) -> bool {
     matches(pattern, &Json::from_serde(event))
 }

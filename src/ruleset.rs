@@ -53,6 +53,17 @@ pub const MAX_EVENT_DEPTH: usize = 128;
 pub const MAX_EVENT_SIZE: usize = 16 << 20;
 
 /// Why a rule could not be added.
+///
+/// ```
+/// use evmatch::{Ruleset, RulesetError};
+///
+/// let rules = Ruleset::new();
+/// let err = rules.add_json("empty", r#"{"source": []}"#).unwrap_err();
+/// assert!(matches!(&err, RulesetError::Pattern(e) if e.reason() == "Empty arrays are not allowed"));
+/// let fields: Vec<String> = (0..65).map(|i| format!(r#""f{i}": [1]"#)).collect();
+/// let wide = format!("{{{}}}", fields.join(", "));
+/// assert_eq!(rules.add_json("wide", &wide), Err(RulesetError::TooManyFields { fields: 65 }));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum RulesetError {
     /// The pattern is invalid.
@@ -114,6 +125,16 @@ impl<N: Clone + Eq + Hash> Default for Ruleset<N> {
 impl<N: Clone + Eq + Hash> Ruleset<N> {
     /// An empty rule set that reads events the fast way ([`Validation::Fast`]): only as much
     /// of each event as matching needs, with the same results as a full read.
+    ///
+    /// ```
+    /// use evmatch::Ruleset;
+    ///
+    /// let rules = Ruleset::new();
+    /// assert!(rules.is_empty());
+    /// rules.add_json("lambda", r#"{"source": ["lambda"]}"#)?;
+    /// assert_eq!(rules.matches(br#"{"source": "lambda"}"#)?, ["lambda"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new() -> Ruleset<N> {
         Ruleset::with_validation(Validation::Fast)
     }
@@ -146,16 +167,50 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
     }
 
     /// Adds a pattern under `name` (in addition to any patterns the name already has).
+    ///
+    /// ```
+    /// use evmatch::{Pattern, Ruleset};
+    ///
+    /// let rules = Ruleset::new();
+    /// rules.add("from-aws", &Pattern::parse(r#"{"source": ["lambda"]}"#)?)?;
+    /// rules.add("from-aws", &Pattern::parse(r#"{"source": ["sqs"]}"#)?)?; // a second pattern
+    /// assert_eq!(rules.len(), 1);
+    /// assert_eq!(rules.matches(br#"{"source": "sqs"}"#)?, ["from-aws"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add(&self, name: N, pattern: &Pattern) -> Result<(), RulesetError> {
         self.add_many([(name, pattern)])
     }
 
     /// Parses and adds a pattern.
+    ///
+    /// ```
+    /// use evmatch::Ruleset;
+    ///
+    /// let rules = Ruleset::new();
+    /// rules.add_json("ok", r#"{"detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
+    /// let err = rules.add_json("bad", r#"{"source": "lambda"}"#).unwrap_err();
+    /// assert_eq!(err.to_string(), r#"Event pattern is not valid. Reason: "source" must be an object or an array"#);
+    /// assert_eq!(rules.len(), 1);
+    /// # Ok::<(), evmatch::RulesetError>(())
+    /// ```
     pub fn add_json(&self, name: N, pattern: &str) -> Result<(), RulesetError> {
         self.add(name, &Pattern::parse(pattern)?)
     }
 
     /// Adds several patterns in one update: all of them, or none if one is refused.
+    ///
+    /// ```
+    /// use evmatch::{Pattern, Ruleset};
+    ///
+    /// let ok = Pattern::parse(r#"{"source": ["lambda"]}"#)?;
+    /// let fields: Vec<String> = (0..65).map(|i| format!(r#""f{i}": [1]"#)).collect();
+    /// let wide = Pattern::parse(&format!("{{{}}}", fields.join(", ")))?; // too many fields
+    /// let rules = Ruleset::new();
+    /// assert!(rules.add_many([("ok", &ok), ("wide", &wide)]).is_err());
+    /// assert!(rules.is_empty()); // neither was added
+    /// # Ok::<(), evmatch::PatternError>(())
+    /// ```
     pub fn add_many<'p>(
         &self,
         rules: impl IntoIterator<Item = (N, &'p Pattern)>,
@@ -174,6 +229,17 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
     }
 
     /// Removes every pattern added under `name`. Returns whether there was any.
+    ///
+    /// ```
+    /// use evmatch::Ruleset;
+    ///
+    /// let rules = Ruleset::new();
+    /// rules.add_json("lambda", r#"{"source": ["lambda"]}"#)?;
+    /// assert!(rules.remove(&"lambda"));
+    /// assert!(!rules.remove(&"lambda")); // nothing left to remove
+    /// assert!(rules.matches(br#"{"source": "lambda"}"#)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn remove(&self, name: &N) -> bool {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let removed = writer.delete(name);
@@ -187,6 +253,17 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
 
     /// Removes every pattern of every name in `names`, in one update: readers see all of them
     /// go at once. Returns how many of the names had patterns.
+    ///
+    /// ```
+    /// use evmatch::Ruleset;
+    ///
+    /// let rules = Ruleset::new();
+    /// rules.add_json("lambda", r#"{"source": ["lambda"]}"#)?;
+    /// rules.add_json("sqs", r#"{"source": ["sqs"]}"#)?;
+    /// assert_eq!(rules.remove_many(&["lambda", "sqs", "sns"]), 2);
+    /// assert!(rules.is_empty());
+    /// # Ok::<(), evmatch::RulesetError>(())
+    /// ```
     pub fn remove_many<'n>(&self, names: impl IntoIterator<Item = &'n N>) -> usize
     where
         N: 'n,
@@ -207,6 +284,20 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
     }
 
     /// The rule set as it stands now. Later updates do not change a snapshot.
+    ///
+    /// ```
+    /// use evmatch::ruleset::{Ruleset, Scratch};
+    ///
+    /// let rules = Ruleset::new();
+    /// rules.add_json("lambda", r#"{"source": ["lambda"]}"#)?;
+    /// let before = rules.snapshot();
+    /// rules.remove(&"lambda");
+    /// let (event, mut names) = (br#"{"source": "lambda"}"#, Vec::new());
+    /// before.matches_into(event, &mut Scratch::new(), &mut names)?;
+    /// assert_eq!(names, ["lambda"]); // the snapshot still holds the rule
+    /// assert!(rules.matches(event)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn snapshot(&self) -> Arc<Snapshot<N>> {
         self.current
             .read()
@@ -215,6 +306,20 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
     }
 
     /// The names of the rules that match the event, each once, in no particular order.
+    ///
+    /// ```
+    /// use evmatch::Ruleset;
+    ///
+    /// let rules = Ruleset::new();
+    /// rules.add_json("ok", r#"{"detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
+    /// rules.add_json("lambda", r#"{"source": ["lambda"]}"#)?;
+    /// let event = br#"{"source": "lambda", "detail": {"requestContext": {"condition": "Success"}}}"#;
+    /// let mut names = rules.matches(event)?;
+    /// names.sort();
+    /// assert_eq!(names, ["lambda", "ok"]);
+    /// assert!(rules.matches(b"not json").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn matches(&self, event: &[u8]) -> Result<Vec<N>, EventError> {
         let mut out = Vec::new();
         SCRATCH.with(|scratch| {
@@ -225,17 +330,48 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
     }
 
     /// [`Ruleset::matches`] for an event already parsed by `serde_json`.
+    ///
+    /// ```
+    /// use evmatch::Ruleset;
+    ///
+    /// let rules = Ruleset::new();
+    /// rules.add_json("ok", r#"{"detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
+    /// let event = serde_json::json!({"detail": {"requestContext": {"condition": "Success"}}});
+    /// assert_eq!(rules.matches_value(&event)?, ["ok"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn matches_value(&self, event: &serde_json::Value) -> Result<Vec<N>, EventError> {
         let bytes = serde_json::to_vec(event).unwrap_or_default();
         self.matches(&bytes)
     }
 
     /// How many distinct names have rules.
+    ///
+    /// ```
+    /// use evmatch::Ruleset;
+    ///
+    /// let rules = Ruleset::new();
+    /// rules.add_json("from-aws", r#"{"source": ["lambda"]}"#)?;
+    /// rules.add_json("from-aws", r#"{"source": ["sqs"]}"#)?;
+    /// rules.add_json("ok", r#"{"detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
+    /// assert_eq!(rules.len(), 2); // names, not patterns
+    /// # Ok::<(), evmatch::RulesetError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.snapshot().name_index.len()
     }
 
     /// Whether there are no rules.
+    ///
+    /// ```
+    /// use evmatch::Ruleset;
+    ///
+    /// let rules = Ruleset::new();
+    /// assert!(rules.is_empty());
+    /// rules.add_json("lambda", r#"{"source": ["lambda"]}"#)?;
+    /// assert!(!rules.is_empty());
+    /// # Ok::<(), evmatch::RulesetError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -267,6 +403,21 @@ struct NameEntry {
 }
 
 /// An immutable state of a [`Ruleset`]; match against it from any number of threads.
+///
+/// ```
+/// use evmatch::ruleset::{Ruleset, Scratch};
+///
+/// let rules = Ruleset::new();
+/// rules.add_json("ok", r#"{"detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
+/// let snapshot = rules.snapshot();
+/// let worker = std::thread::spawn(move || {
+///     let event = br#"{"detail": {"requestContext": {"condition": "Success"}}}"#;
+///     let mut names = Vec::new();
+///     snapshot.matches_into(event, &mut Scratch::new(), &mut names).map(|()| names)
+/// });
+/// assert_eq!(worker.join().unwrap()?, ["ok"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Snapshot<N> {
     trie: Arc<FieldTrie>,
@@ -894,6 +1045,20 @@ struct Candidate {
 }
 
 /// Reusable working memory for [`Snapshot::matches_into`].
+///
+/// ```
+/// use evmatch::{corpus, ruleset::{Ruleset, Scratch}};
+///
+/// let rules = Ruleset::new();
+/// let failed = r#"{"detail": {"requestContext": {"condition": [{"anything-but": "Success"}]}}}"#;
+/// rules.add_json("failed", failed)?;
+/// let (snapshot, mut scratch, mut names) = (rules.snapshot(), Scratch::new(), Vec::new());
+/// for record in corpus::destination_records(200, 1).lines() {
+///     snapshot.matches_into(record.as_bytes(), &mut scratch, &mut names)?; // one Scratch for all
+/// }
+/// assert!((30..90).contains(&names.len())); // about 30% of invocations fail
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Scratch {
     scan: ScanScratch,
@@ -946,6 +1111,17 @@ impl Default for Scratch {
 
 impl Scratch {
     /// Fresh working memory.
+    ///
+    /// ```
+    /// use evmatch::ruleset::{Ruleset, Scratch};
+    ///
+    /// let rules = Ruleset::new();
+    /// rules.add_json("lambda", r#"{"source": ["lambda"]}"#)?;
+    /// let (mut scratch, mut names) = (Scratch::new(), Vec::new());
+    /// rules.snapshot().matches_into(br#"{"source": "lambda"}"#, &mut scratch, &mut names)?;
+    /// assert_eq!(names, ["lambda"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new() -> Scratch {
         Scratch::default()
     }

@@ -11,12 +11,28 @@ use crate::pattern::wildcard::WildcardError;
 ///
 /// Object keys are joined with `.`, array positions are written `[i]`, and operators are keys
 /// like any other (`detail.count[0].numeric[2]`).
+///
+/// ```
+/// use evmatch::pattern::{PathSegment, Pattern};
+///
+/// let err = Pattern::parse(r#"{"detail": {"requestContext": {"condition": [["Success"]]}}}"#).unwrap_err();
+/// assert_eq!(err.path().to_string(), "detail.requestContext.condition[0]");
+/// assert_eq!(err.path().segments().last(), Some(&PathSegment::Index(0)));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PatternPath {
     segments: Vec<PathSegment>,
 }
 
 /// One step of a [`PatternPath`].
+///
+/// ```
+/// use evmatch::pattern::{PathSegment, Pattern};
+///
+/// let err = Pattern::parse(r#"{"source": [{"prefix": 1}]}"#).unwrap_err();
+/// let key = |k: &str| PathSegment::Key(k.to_string());
+/// assert_eq!(err.path().segments(), [key("source"), PathSegment::Index(0), key("prefix")]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PathSegment {
     /// An object member, by key.
@@ -27,11 +43,30 @@ pub enum PathSegment {
 
 impl PatternPath {
     /// The empty path: the pattern's top-level object.
+    ///
+    /// ```
+    /// use evmatch::pattern::{PatternPath, Pattern};
+    ///
+    /// let err = Pattern::parse(r#"["lambda"]"#).unwrap_err();
+    /// assert_eq!(err.path(), &PatternPath::root());
+    /// assert_eq!(PatternPath::root().to_string(), "(pattern)");
+    /// ```
     pub fn root() -> PatternPath {
         PatternPath::default()
     }
 
     /// The steps from the top of the pattern.
+    ///
+    /// ```
+    /// use evmatch::pattern::{PathSegment, Pattern};
+    ///
+    /// let err = Pattern::parse(r#"{"detail": {"status": []}}"#).unwrap_err();
+    /// let keys: Vec<&str> = err.path().segments().iter().map(|s| match s {
+    ///     PathSegment::Key(k) => k.as_str(),
+    ///     PathSegment::Index(_) => "[]",
+    /// }).collect();
+    /// assert_eq!(keys, ["detail", "status"]);
+    /// ```
     pub fn segments(&self) -> &[PathSegment] {
         &self.segments
     }
@@ -92,16 +127,38 @@ impl PatternError {
     }
 
     /// What is wrong.
+    ///
+    /// ```
+    /// use evmatch::{pattern::ErrorKind, Pattern};
+    ///
+    /// let err = Pattern::parse(r#"{"source": [{"regex": "^lambda"}]}"#).unwrap_err();
+    /// assert_eq!(err.kind(), &ErrorKind::UnrecognizedMatchType { name: "regex".to_string() });
+    /// ```
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
     }
 
     /// Where in the pattern it is wrong.
+    ///
+    /// ```
+    /// use evmatch::Pattern;
+    ///
+    /// let err = Pattern::parse(r#"{"detail": {"requestContext": {"condition": []}}}"#).unwrap_err();
+    /// assert_eq!(err.path().to_string(), "detail.requestContext.condition");
+    /// ```
     pub fn path(&self) -> &PatternPath {
         &self.path
     }
 
     /// AWS's reason alone, without the `Event pattern is not valid. Reason: ` preamble.
+    ///
+    /// ```
+    /// use evmatch::Pattern;
+    ///
+    /// let err = Pattern::parse(r#"{"source": "lambda"}"#).unwrap_err();
+    /// assert_eq!(err.reason(), r#""source" must be an object or an array"#);
+    /// assert_eq!(err.to_string(), format!("Event pattern is not valid. Reason: {}", err.reason()));
+    /// ```
     pub fn reason(&self) -> String {
         self.kind.to_string()
     }
@@ -120,6 +177,20 @@ impl fmt::Display for PatternError {
 impl std::error::Error for PatternError {}
 
 /// What made a pattern invalid. `Display` renders AWS's reason for it.
+///
+/// ```
+/// use evmatch::{pattern::ErrorKind, Pattern};
+///
+/// let explain = |text: &str| match Pattern::parse(text).unwrap_err().kind() {
+///     ErrorKind::Json(_) => "not JSON",
+///     ErrorKind::EmptyArray => "empty list",
+///     ErrorKind::UnrecognizedMatchType { .. } => "unknown operator",
+///     _ => "something else",
+/// };
+/// assert_eq!(explain(r#"{"source": ["lambda""#), "not JSON");
+/// assert_eq!(explain(r#"{"source": []}"#), "empty list");
+/// assert_eq!(explain(r#"{"source": [{"regex": "^l"}]}"#), "unknown operator");
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ErrorKind {

@@ -45,11 +45,32 @@ pub struct Pattern {
 
 impl Pattern {
     /// Parses and validates a pattern with the default [`Limits`].
+    ///
+    /// ```
+    /// use evmatch::Pattern;
+    ///
+    /// let rule = Pattern::parse(r#"{"source": ["lambda"], "detail-type": [{"prefix": "Lambda"}]}"#)?;
+    /// assert_eq!(rule.branches()[0].fields().len(), 2);
+    /// let err = Pattern::parse(r#"{"source": []}"#).unwrap_err();
+    /// assert_eq!(err.reason(), "Empty arrays are not allowed");
+    /// # Ok::<(), evmatch::PatternError>(())
+    /// ```
     pub fn parse(text: &str) -> Result<Pattern, PatternError> {
         Pattern::parse_with(text, &Limits::default())
     }
 
     /// Parses and validates a pattern with the given limits.
+    ///
+    /// ```
+    /// use evmatch::pattern::{ErrorKind, Limits, Pattern};
+    ///
+    /// let text = r#"{"$or": [{"source": ["lambda"]}, {"source": ["sqs"]}, {"source": ["sns"]}]}"#;
+    /// assert_eq!(Pattern::parse(text)?.branches().len(), 3);
+    /// let limits = Limits { max_branches: 2, ..Limits::default() };
+    /// let err = Pattern::parse_with(text, &limits).unwrap_err();
+    /// assert_eq!(err.kind(), &ErrorKind::TooManyBranches { limit: 2 });
+    /// # Ok::<(), evmatch::PatternError>(())
+    /// ```
     pub fn parse_with(text: &str, limits: &Limits) -> Result<Pattern, PatternError> {
         parse::parse(text.as_bytes(), limits)
     }
@@ -58,17 +79,51 @@ impl Pattern {
     ///
     /// A `serde_json` map keeps one member per key, so a pattern that repeats a key is better
     /// given as text to [`Pattern::parse`].
+    ///
+    /// ```
+    /// use evmatch::Pattern;
+    ///
+    /// let value = serde_json::json!({"detail": {"requestContext": {"condition": ["Success"]}}});
+    /// let rule = Pattern::from_value(&value)?;
+    /// assert_eq!(rule, Pattern::parse(&value.to_string())?);
+    /// assert!(Pattern::from_value(&serde_json::json!({"source": "lambda"})).is_err());
+    /// # Ok::<(), evmatch::PatternError>(())
+    /// ```
     pub fn from_value(value: &serde_json::Value) -> Result<Pattern, PatternError> {
         let json = crate::json::Json::from_serde(value);
         parse::parse_json(&json, &Limits::default())
     }
 
     /// The pattern as written: objects, fields and `$or` groups.
+    ///
+    /// ```
+    /// use evmatch::pattern::{FieldValue, Member, Pattern};
+    ///
+    /// let rule = Pattern::parse(r#"{"detail.requestContext": {"condition": ["Success"]}}"#)?;
+    /// let Member::Field { key, value } = &rule.document().members[0] else { panic!("not a field") };
+    /// assert_eq!(key, "detail.requestContext"); // as written, dots and all
+    /// assert!(matches!(value, FieldValue::Object(_)));
+    /// # Ok::<(), evmatch::PatternError>(())
+    /// ```
     pub fn document(&self) -> &Object {
         &self.document
     }
 
     /// The pattern with `$or` multiplied out: it matches when any branch matches.
+    ///
+    /// ```
+    /// use evmatch::Pattern;
+    ///
+    /// let rule = Pattern::parse(r#"{"source": ["lambda"], "$or": [
+    ///     {"detail": {"requestContext": {"condition": ["Success"]}}},
+    ///     {"detail": {"responseContext": {"statusCode": [200]}}}
+    /// ]}"#)?;
+    /// let paths: Vec<Vec<&str>> =
+    ///     rule.branches().iter().map(|b| b.fields().iter().map(|f| f.path()).collect()).collect();
+    /// assert_eq!(paths[0], ["detail.requestContext.condition", "source"]);
+    /// assert_eq!(paths[1], ["detail.responseContext.statusCode", "source"]);
+    /// # Ok::<(), evmatch::PatternError>(())
+    /// ```
     pub fn branches(&self) -> &[Branch] {
         &self.branches
     }
@@ -76,6 +131,16 @@ impl Pattern {
 
 /// Bounds on the patterns [`Pattern::parse_with`] accepts. Each bound protects the matcher from
 /// a pattern that would cost too much to hold or to evaluate.
+///
+/// ```
+/// use evmatch::pattern::{ErrorKind, Limits, Pattern};
+///
+/// let limits = Limits { max_values: 2, ..Limits::default() };
+/// let text = r#"{"source": ["lambda", "sqs", "sns"]}"#;
+/// let err = Pattern::parse_with(text, &limits).unwrap_err();
+/// assert_eq!(err.kind(), &ErrorKind::TooManyValues { limit: 2 });
+/// assert_eq!(err.path().to_string(), "source");
+/// ```
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Largest pattern text, in bytes. Default: 256 KiB.
@@ -101,6 +166,16 @@ impl Default for Limits {
 }
 
 /// An object of the pattern document.
+///
+/// ```
+/// use evmatch::pattern::{Member, Pattern};
+///
+/// let rule = Pattern::parse(r#"{"source": ["lambda"], "$or": [{"a": [1]}, {"b": [2]}]}"#)?;
+/// let members = &rule.document().members;
+/// assert!(matches!(&members[0], Member::Field { key, .. } if key == "source"));
+/// assert!(matches!(&members[1], Member::Or(branches) if branches.len() == 2));
+/// # Ok::<(), evmatch::PatternError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Object {
     /// Members in document order.
@@ -108,6 +183,16 @@ pub struct Object {
 }
 
 /// A member of a pattern object.
+///
+/// ```
+/// use evmatch::pattern::{Member, Pattern};
+///
+/// let rule = Pattern::parse(r#"{"$or": [{"source": ["lambda"]}, {"source": ["sqs"]}]}"#)?;
+/// let Member::Or(alternatives) = &rule.document().members[0] else { panic!("not $or") };
+/// assert_eq!(alternatives.len(), 2);
+/// assert!(matches!(&alternatives[1].members[0], Member::Field { key, .. } if key == "source"));
+/// # Ok::<(), evmatch::PatternError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Member {
     /// A field: a key with a nested object or a list of matchers.
@@ -122,6 +207,17 @@ pub enum Member {
 }
 
 /// The value of a pattern field.
+///
+/// ```
+/// use evmatch::pattern::{FieldValue, Member, Pattern};
+///
+/// let rule = Pattern::parse(r#"{"detail": {"status": ["Success", "Failure"]}}"#)?;
+/// let Member::Field { value: FieldValue::Object(detail), .. } = &rule.document().members[0]
+///     else { panic!("not an object") };
+/// let Member::Field { value, .. } = &detail.members[0] else { panic!("not a field") };
+/// assert!(matches!(value, FieldValue::Matchers(list) if list.len() == 2));
+/// # Ok::<(), evmatch::PatternError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum FieldValue {
     /// A nested object: its fields are tested under this key.
@@ -131,6 +227,16 @@ pub enum FieldValue {
 }
 
 /// One branch of a pattern: every field condition must hold.
+///
+/// ```
+/// use evmatch::Pattern;
+///
+/// let rule = Pattern::parse(r#"{"$or": [
+///     {"source": ["lambda"]}, {"detail-type": [{"prefix": "Lambda"}]}]}"#)?;
+/// assert_eq!(rule.branches().len(), 2);
+/// assert_eq!(rule.branches()[1].fields()[0].path(), "detail-type");
+/// # Ok::<(), evmatch::PatternError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Branch {
     fields: Vec<FieldCondition>,
@@ -138,6 +244,16 @@ pub struct Branch {
 
 impl Branch {
     /// The conditions, one per field path, sorted by path.
+    ///
+    /// ```
+    /// use evmatch::Pattern;
+    ///
+    /// let rule = Pattern::parse(r#"{"source": ["lambda"],
+    ///     "detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
+    /// let paths: Vec<&str> = rule.branches()[0].fields().iter().map(|f| f.path()).collect();
+    /// assert_eq!(paths, ["detail.requestContext.condition", "source"]);
+    /// # Ok::<(), evmatch::PatternError>(())
+    /// ```
     pub fn fields(&self) -> &[FieldCondition] {
         &self.fields
     }
@@ -150,6 +266,18 @@ impl Branch {
 }
 
 /// The condition a branch puts on one field path: any of the matchers must match.
+///
+/// ```
+/// use evmatch::Pattern;
+///
+/// let rule = Pattern::parse(r#"{"detail": {"requestContext": {
+///     "condition": ["Success", "RetriesExhausted"]}}}"#)?;
+/// let field = &rule.branches()[0].fields()[0];
+/// assert_eq!(field.path(), "detail.requestContext.condition");
+/// assert_eq!(field.matchers().len(), 2);
+/// assert!(!field.matches_absent());
+/// # Ok::<(), evmatch::PatternError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct FieldCondition {
     path: String,
@@ -159,22 +287,64 @@ pub struct FieldCondition {
 
 impl FieldCondition {
     /// The field's path in the event, keys joined by `.` (`detail.requestContext.condition`).
+    ///
+    /// ```
+    /// use evmatch::Pattern;
+    ///
+    /// // A key with dots names the same path as nested keys.
+    /// let dotted = Pattern::parse(r#"{"detail.requestContext": {"condition": ["Success"]}}"#)?;
+    /// let nested = Pattern::parse(r#"{"detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
+    /// assert_eq!(dotted.branches()[0].fields()[0].path(), "detail.requestContext.condition");
+    /// assert_eq!(nested.branches()[0].fields()[0].path(), "detail.requestContext.condition");
+    /// # Ok::<(), evmatch::PatternError>(())
+    /// ```
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// Where the field's list of values stands in the pattern document.
+    ///
+    /// ```
+    /// use evmatch::Pattern;
+    ///
+    /// let rule = Pattern::parse(r#"{"$or": [{"source": ["sqs"]}, {"source": ["lambda"]}]}"#)?;
+    /// let field = &rule.branches()[1].fields()[0];
+    /// assert_eq!(field.path(), "source");
+    /// assert_eq!(field.location().to_string(), "$or[1].source");
+    /// # Ok::<(), evmatch::PatternError>(())
+    /// ```
     pub fn location(&self) -> &PatternPath {
         &self.location
     }
 
     /// The matchers, in the order written; any one matching is enough.
+    ///
+    /// ```
+    /// use evmatch::pattern::{Matcher, Pattern};
+    ///
+    /// let rule = Pattern::parse(r#"{"detail": {"requestContext": {
+    ///     "condition": ["Success", {"prefix": "Retries"}]}}}"#)?;
+    /// let matchers = rule.branches()[0].fields()[0].matchers();
+    /// assert_eq!(matchers.len(), 2);
+    /// assert!(matches!(&matchers[1], Matcher::Prefix { value, ignore_case: false } if value == "Retries"));
+    /// # Ok::<(), evmatch::PatternError>(())
+    /// ```
     pub fn matchers(&self) -> &[Matcher] {
         &self.matchers
     }
 
     /// Whether this field matches when the event has no value at its path: true when one of
     /// the matchers is `{"exists": false}`.
+    ///
+    /// ```
+    /// use evmatch::Pattern;
+    ///
+    /// let rule = Pattern::parse(r#"{"detail": {"responsePayload": {"errorType": [{"exists": false}]}}}"#)?;
+    /// assert!(rule.branches()[0].fields()[0].matches_absent());
+    /// let rule = Pattern::parse(r#"{"detail": {"responsePayload": {"errorType": [{"exists": true}]}}}"#)?;
+    /// assert!(!rule.branches()[0].fields()[0].matches_absent());
+    /// # Ok::<(), evmatch::PatternError>(())
+    /// ```
     pub fn matches_absent(&self) -> bool {
         self.matchers
             .iter()
@@ -183,6 +353,17 @@ impl FieldCondition {
 }
 
 /// A test on one value of an event.
+///
+/// ```
+/// use evmatch::pattern::{Matcher, Pattern};
+///
+/// let rule = Pattern::parse(r#"{"detail": {"responsePayload": {
+///     "errorType": [{"prefix": "Runtime."}, {"exists": false}]}}}"#)?;
+/// let matchers = rule.branches()[0].fields()[0].matchers();
+/// assert!(matches!(&matchers[0], Matcher::Prefix { value, .. } if value == "Runtime."));
+/// assert_eq!(matchers[1], Matcher::Exists(false));
+/// # Ok::<(), evmatch::PatternError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Matcher {
     /// Equal to a JSON literal: `"text"`, `3`, `true`, `null`.
@@ -216,6 +397,18 @@ pub enum Matcher {
 }
 
 /// A JSON literal to match exactly.
+///
+/// ```
+/// use evmatch::pattern::{Literal, Matcher, Pattern};
+///
+/// let rule = Pattern::parse(r#"{"detail": {"responseContext": {"statusCode": [200]}},
+///     "sourceIPAddress": ["10.0.0.1"]}"#)?;
+/// let fields = rule.branches()[0].fields();
+/// let Matcher::Exact(Literal::Number { text, value }) = &fields[0].matchers()[0] else { panic!() };
+/// assert_eq!((text.as_str(), value.map(|v| v.millionths())), ("200", Some(200_000_000)));
+/// assert!(matches!(&fields[1].matchers()[0], Matcher::Exact(Literal::String { ip: Some(_), .. })));
+/// # Ok::<(), evmatch::PatternError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Literal {
     /// A string. When the string is an IP address literal, AWS compares it as an address, so
@@ -240,6 +433,17 @@ pub enum Literal {
 }
 
 /// A numeric range; `=` is the range with equal inclusive bounds.
+///
+/// ```
+/// use std::ops::Bound;
+/// use evmatch::{number::ComparableNumber, pattern::{Matcher, Pattern}};
+///
+/// let rule = Pattern::parse(r#"{"detail": {"total": [{"numeric": [">", 0, "<=", 100]}]}}"#)?;
+/// let Matcher::Numeric(range) = &rule.branches()[0].fields()[0].matchers()[0] else { panic!() };
+/// assert_eq!(range.lower, Bound::Excluded(ComparableNumber::parse("0")?));
+/// assert_eq!(range.upper, Bound::Included(ComparableNumber::parse("100")?));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NumericRange {
     /// The lower bound.
@@ -250,6 +454,19 @@ pub struct NumericRange {
 
 impl NumericRange {
     /// Whether `n` is within the range.
+    ///
+    /// ```
+    /// use std::ops::Bound;
+    /// use evmatch::{number::ComparableNumber, pattern::NumericRange};
+    ///
+    /// let n = |text| ComparableNumber::parse(text).unwrap();
+    /// let status_2xx = NumericRange {
+    ///     lower: Bound::Included(n("200")),
+    ///     upper: Bound::Excluded(n("300")),
+    /// };
+    /// assert!(status_2xx.contains(n("299.999999")));
+    /// assert!(!status_2xx.contains(n("3e2")));
+    /// ```
     pub fn contains(&self, n: ComparableNumber) -> bool {
         (match self.lower {
             Bound::Included(b) => n >= b,
@@ -264,6 +481,17 @@ impl NumericRange {
 }
 
 /// The values an `anything-but` excludes.
+///
+/// ```
+/// use evmatch::pattern::{AnythingBut, Matcher, Pattern};
+///
+/// let rule = Pattern::parse(r#"{"detail": {"requestContext": {
+///     "condition": [{"anything-but": {"prefix": "Retries"}}]}}}"#)?;
+/// let matcher = &rule.branches()[0].fields()[0].matchers()[0];
+/// let Matcher::AnythingBut(AnythingBut::Prefixes(prefixes)) = matcher else { panic!() };
+/// assert_eq!(prefixes, &["Retries"]);
+/// # Ok::<(), evmatch::PatternError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum AnythingBut {
     /// Strings equal to one of these.
@@ -311,16 +539,39 @@ fn ignore_case_ends(pattern: &str, value: &str) -> Vec<usize> {
 }
 
 /// Whether `value` equals `pattern` ignoring case, as AWS compares.
+///
+/// ```
+/// use evmatch::pattern::equals_ignore_case;
+///
+/// assert!(equals_ignore_case("success", "SUCCESS"));
+/// // Each character is met by its lower or its upper case form: `ß` by `ß` or `SS`.
+/// assert!(equals_ignore_case("straße", "STRASSE"));
+/// assert!(!equals_ignore_case("straße", "strasse"));
+/// ```
 pub fn equals_ignore_case(pattern: &str, value: &str) -> bool {
     ignore_case_ends(pattern, value).contains(&value.len())
 }
 
 /// Whether `value` starts with `pattern` ignoring case, as AWS compares.
+///
+/// ```
+/// use evmatch::pattern::starts_with_ignore_case;
+///
+/// assert!(starts_with_ignore_case("lambda function", "Lambda Function Invocation Result - Success"));
+/// assert!(!starts_with_ignore_case("Lambda", "Lamb"));
+/// ```
 pub fn starts_with_ignore_case(pattern: &str, value: &str) -> bool {
     !ignore_case_ends(pattern, value).is_empty()
 }
 
 /// Whether `value` ends with `pattern` ignoring case, as AWS compares.
+///
+/// ```
+/// use evmatch::pattern::ends_with_ignore_case;
+///
+/// assert!(ends_with_ignore_case("- success", "Lambda Function Invocation Result - Success"));
+/// assert!(!ends_with_ignore_case(".png", "png"));
+/// ```
 pub fn ends_with_ignore_case(pattern: &str, value: &str) -> bool {
     // Meet the pattern backwards from the end of the value.
     let mut positions = vec![value.len()];

@@ -17,6 +17,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 /// Wildcard complexity above this is "too complex", as in AWS.
+///
+/// ```
+/// use evmatch::{pattern::ErrorKind, Pattern};
+///
+/// // A run of colons would keep more partial matches of this wildcard alive at once than AWS allows.
+/// let err = Pattern::parse(r#"{"resources": [{"wildcard": "*:*:*:*:*:event-bus/*"}]}"#).unwrap_err();
+/// assert_eq!(err.kind(), &ErrorKind::TooComplex);
+/// assert!(Pattern::parse(r#"{"resources": [{"wildcard": "arn:aws:events:*:event-bus/*"}]}"#).is_ok());
+/// ```
 pub const COMPLEXITY_LIMIT: usize = 10;
 
 /// The most state subsets the complexity walk visits before calling a pattern too complex.
@@ -43,6 +52,14 @@ pub struct Wildcard {
 }
 
 /// A wildcard syntax error. `Display` renders AWS's reason.
+///
+/// ```
+/// use evmatch::{pattern::{wildcard::WildcardError, ErrorKind}, Pattern};
+///
+/// let err = Pattern::parse(r#"{"detail": {"functionArn": [{"wildcard": "arn:**"}]}}"#).unwrap_err();
+/// assert_eq!(err.kind(), &ErrorKind::Wildcard(WildcardError::ConsecutiveWildcards { pos: 5 }));
+/// assert_eq!(err.reason(), "Consecutive wildcard characters at pos 5");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WildcardError {
     /// Two `*` in a row; the position of the first, counted as AWS counts.
@@ -81,6 +98,15 @@ enum Token {
 
 impl Wildcard {
     /// Parses wildcard syntax.
+    ///
+    /// ```
+    /// use evmatch::pattern::{wildcard::WildcardError, Wildcard};
+    ///
+    /// let arn = Wildcard::parse("arn:aws:lambda:*:function:order-*")?;
+    /// assert!(arn.is_match("arn:aws:lambda:us-east-1:123456789012:function:order-intake"));
+    /// assert_eq!(Wildcard::parse(r"arn:*\d"), Err(WildcardError::InvalidEscape { pos: 6 }));
+    /// # Ok::<(), WildcardError>(())
+    /// ```
     pub fn parse(text: &str) -> Result<Wildcard, WildcardError> {
         let tokens = tokenize(text)?;
         let mut pieces = vec![Vec::new()];
@@ -102,11 +128,28 @@ impl Wildcard {
     }
 
     /// The literal pieces between the stars (one more than there are stars).
+    ///
+    /// ```
+    /// use evmatch::pattern::Wildcard;
+    ///
+    /// assert_eq!(Wildcard::parse("*:function:*")?.pieces(), ["", ":function:", ""]);
+    /// assert_eq!(Wildcard::parse(r"price\*")?.pieces(), ["price*"]); // an escaped star
+    /// # Ok::<(), evmatch::pattern::wildcard::WildcardError>(())
+    /// ```
     pub fn pieces(&self) -> &[String] {
         &self.pieces
     }
 
     /// The pattern as written.
+    ///
+    /// ```
+    /// use evmatch::pattern::Wildcard;
+    ///
+    /// let w = Wildcard::parse(r"price\**")?;
+    /// assert_eq!(w.as_str(), r"price\**"); // as written, escape included
+    /// assert_eq!(w.pieces(), ["price*", ""]);
+    /// # Ok::<(), evmatch::pattern::wildcard::WildcardError>(())
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.source
     }
@@ -115,6 +158,16 @@ impl Wildcard {
     ///
     /// With `*` as the only operator, taking each inner piece at its leftmost occurrence is
     /// always safe, so this runs in linear time with no backtracking.
+    ///
+    /// ```
+    /// use evmatch::pattern::Wildcard;
+    ///
+    /// let result = Wildcard::parse("Lambda Function Invocation Result - *")?;
+    /// assert!(result.is_match("Lambda Function Invocation Result - Failure"));
+    /// assert!(result.is_match("Lambda Function Invocation Result - ")); // `*` matches nothing too
+    /// assert!(!result.is_match("Lambda Function Invocation Result"));
+    /// # Ok::<(), evmatch::pattern::wildcard::WildcardError>(())
+    /// ```
     pub fn is_match(&self, value: &str) -> bool {
         let pieces = &self.pieces;
         if pieces.len() == 1 {
