@@ -656,3 +656,98 @@ pub fn scaling_rules(count: usize, mixed: bool, seed: u64) -> Vec<(String, Strin
     }
     rules
 }
+
+/// One invocation outcome, in the form [`Invocation::from_json`] reads: the input of the
+/// destination router. About 70% succeed (returning `source` and `action`, as "destined"
+/// functions do), 20% exhaust their retries with an error and a stack trace, and 10% exceed
+/// the maximum event age (a few of those before any attempt ran).
+///
+/// ```
+/// use evmatch::corpus::{invocation, Rng};
+/// use evmatch::destinations::Invocation;
+/// let mut rng = Rng::new(7);
+/// let line = invocation(&mut rng);
+/// assert!(Invocation::from_json(line.as_bytes()).is_ok());
+/// assert_eq!(line, invocation(&mut Rng::new(7)));
+/// ```
+///
+/// [`Invocation::from_json`]: crate::destinations::Invocation::from_json
+pub fn invocation(rng: &mut Rng) -> String {
+    let function = *rng.pick(FUNCTIONS);
+    let region = *rng.pick(&["us-east-1", "eu-west-1"]);
+    let version = *rng.pick(&["$LATEST", "3", "12"]);
+    let (day, hour, minute, second, milli) = (
+        rng.below(28) + 1,
+        rng.below(24),
+        rng.below(60),
+        rng.below(60),
+        rng.below(1000),
+    );
+    let mut out = String::with_capacity(1024);
+    out.push_str(r#"{"requestId":""#);
+    uuid(&mut out, rng);
+    let _ = write!(
+        out,
+        r#"","functionArn":"arn:aws:lambda:{region}:123456789012:function:{function}","version":"{version}","timestamp":"2026-11-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z","#
+    );
+    let roll = rng.below(100);
+    let attempts = match roll {
+        0..=69 => 1 + rng.below(3),
+        70..=89 => 3,
+        90..=94 => 0,
+        _ => 1 + rng.below(2),
+    };
+    let _ = write!(
+        out,
+        r#""attempts":{attempts},"request":{{"orderId":"o-{}","customer":{{"id":"c-{}","tier":"{}"}},"items":"#,
+        rng.below(1_000_000),
+        rng.below(50_000),
+        rng.pick(&["gold", "silver", "basic"]),
+    );
+    let count = if rng.chance(10) {
+        20 + rng.below(60)
+    } else {
+        1 + rng.below(5)
+    };
+    items(&mut out, rng, count);
+    out.push('}');
+    match roll {
+        0..=69 => {
+            let _ = write!(
+                out,
+                r#","response":{{"source":"{}","action":"{}","total":{}.{:02}}}}}"#,
+                rng.pick(PAYLOAD_SOURCES),
+                rng.pick(ACTIONS),
+                rng.below(5000),
+                rng.below(100),
+            );
+        }
+        90..=94 => out.push_str(r#","expired":true}"#),
+        _ => {
+            let (error_type, message) = *rng.pick(ERRORS);
+            let _ = write!(
+                out,
+                r#","error":{{"type":"{error_type}","message":"{message}","trace":["#
+            );
+            for depth in 0..(2 + rng.below(8)) {
+                if depth > 0 {
+                    out.push(',');
+                }
+                let _ = write!(
+                    out,
+                    r#""    at {} (/var/task/{}.js:{}:{})""#,
+                    rng.pick(&["Runtime.handler", "processOrder", "chargeCard"]),
+                    rng.pick(&["app", "lib/payments", "lib/db"]),
+                    depth * 7 + rng.below(300),
+                    rng.below(40),
+                );
+            }
+            out.push_str("]}");
+            if roll >= 95 {
+                out.push_str(r#","expired":true"#);
+            }
+            out.push('}');
+        }
+    }
+    out
+}

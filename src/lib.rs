@@ -75,6 +75,7 @@ mod automaton;
 pub mod cidr;
 mod consistency;
 pub mod corpus;
+pub mod destinations;
 mod event;
 pub mod explain;
 pub mod json;

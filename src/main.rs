@@ -111,8 +111,10 @@ enum Command {
     Corpus {
         /// What to write: `citylots` (GeoJSON features shaped like San Francisco's CityLots),
         /// `destinations` (AWS Lambda Destinations execution records in their EventBridge
-        /// envelope), or a scaling rule set over the destination records: `rules-exact` (exact
-        /// matches on an order id) or `rules-mixed` (every operator).
+        /// envelope), `invocations` (outcomes of asynchronous invocations, the input of
+        /// `examples/destination_router.rs`), or a scaling rule set over the destination
+        /// records: `rules-exact` (exact matches on an order id) or `rules-mixed` (every
+        /// operator).
         #[arg(value_enum)]
         kind: CorpusKind,
         /// How many events (or rules).
@@ -168,6 +170,7 @@ enum Command {
 enum CorpusKind {
     Citylots,
     Destinations,
+    Invocations,
     RulesExact,
     RulesMixed,
 }
@@ -621,6 +624,7 @@ fn write_corpus(kind: CorpusKind, count: usize, seed: u64) -> Result<(), Failure
     let generate: fn(&mut evmatch::corpus::Rng) -> String = match kind {
         CorpusKind::Citylots => evmatch::corpus::citylot,
         CorpusKind::Destinations => evmatch::corpus::destination_record,
+        CorpusKind::Invocations => evmatch::corpus::invocation,
         CorpusKind::RulesExact | CorpusKind::RulesMixed => {
             // A rule set is one JSON object (the --rules format), one rule per line.
             let rules = evmatch::corpus::scaling_rules(count, kind == CorpusKind::RulesMixed, seed);

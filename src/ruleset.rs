@@ -377,6 +377,17 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
     }
 }
 
+/// Shows the number of rules and how events are read.
+impl<N: Clone + Eq + Hash> std::fmt::Debug for Ruleset<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let snapshot = self.snapshot();
+        f.debug_struct("Ruleset")
+            .field("rules", &snapshot.name_index.len())
+            .field("validation", &snapshot.validation)
+            .finish_non_exhaustive()
+    }
+}
+
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
