@@ -77,9 +77,11 @@ fn main() -> ExitCode {
                     routed.condition
                 ));
                 match &routed.destination {
-                    Some(destination) => write_string(&mut text, destination).ok(),
-                    None => Some(text.push_str("null")),
-                };
+                    Some(destination) => {
+                        write_string(&mut text, destination).ok();
+                    }
+                    None => text.push_str("null"),
+                }
                 text.push_str(",\"deliveries\":[");
                 for (i, delivery) in routed.deliveries.iter().enumerate() {
                     text.push_str(if i > 0 {
