@@ -180,9 +180,10 @@ impl Explanation {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn mismatches(&self) -> impl Iterator<Item = &Mismatch> {
+        let matched = self.matched();
         self.branches
             .iter()
-            .filter(|b| !b.matched())
+            .filter(move |_| !matched)
             .flat_map(|b| b.mismatches.iter())
     }
 }

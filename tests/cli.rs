@@ -183,13 +183,14 @@ fn match_rejects_an_invalid_rule_by_name() {
     let dir = std::env::temp_dir().join(format!("evmatch-rules-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("rules.json");
-    std::fs::write(&path, r#"{"good": {"a": [1]}, "bad": {"a": []}}"#).unwrap();
+    std::fs::write(&path, r#"{"good": {"a": [1]}, "bad": {"detail": {"requestContext": {"condition": ["Success", {"prefix": 1}]}}}}"#).unwrap();
     let o = evmatch(&["match", "--rules", path.to_str().unwrap()], b"{}\n");
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o).trim_end(),
         format!(
-            "{}: rule \"bad\": Event pattern is not valid. Reason: Empty arrays are not allowed",
+            // The error points into the pattern.
+            "{}: rule \"bad\": detail.requestContext.condition[1].prefix: prefix match pattern must be a string",
             path.display()
         )
     );

@@ -72,6 +72,13 @@ fn rules_stay_within_budget_and_removal_gives_memory_back() {
             .add_many(patterns.iter().map(|(n, p)| (n.clone(), p)))
             .unwrap();
         let held = live() - before;
+        // `check` reports an estimate of this from the structures themselves.
+        let estimate = rules.stats().memory_bytes as isize;
+        eprintln!("mixed={mixed}: held {held}, estimated {estimate}");
+        assert!(
+            estimate > held / 2 && estimate < held * 2,
+            "estimated {estimate} bytes, held {held}"
+        );
         assert!(
             held < BUDGET_PER_RULE * COUNT as isize,
             "{held} bytes for {COUNT} rules"
