@@ -751,3 +751,14 @@ pub fn invocation(rng: &mut Rng) -> String {
     }
     out
 }
+
+/// `count` invocation outcomes ([`invocation`]), one per line.
+///
+/// ```
+/// use evmatch::corpus::invocations;
+/// assert_eq!(invocations(3, 1).lines().count(), 3);
+/// assert_eq!(invocations(3, 1), invocations(3, 1));
+/// ```
+pub fn invocations(count: usize, seed: u64) -> String {
+    lines(count, seed, invocation)
+}

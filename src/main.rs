@@ -19,7 +19,13 @@ use evmatch::{reference, Pattern, Ruleset, Validation};
 #[command(
     name = "evmatch",
     version,
-    about = "Match JSON events against Amazon EventBridge event patterns, exactly as AWS does."
+    about = "Match JSON events against Amazon EventBridge event patterns, exactly as AWS does.",
+    after_help = "Examples:\n  \
+        evmatch test-event-pattern --event-pattern '{\"source\": [\"lambda\"]}' --event '{\"source\": \"lambda\"}'\n  \
+        evmatch corpus destinations --count 1000 | evmatch match --rules corpus/destinations/rules.json\n  \
+        evmatch check corpus/destinations/rules.json\n\n\
+        Exit codes: 0 the command ran (matched or not); 1 `check` found invalid rules;\n\
+        2 invalid input (pattern, rules file, event, unreadable file) or usage."
 )]
 struct Cli {
     #[command(subcommand)]
