@@ -219,13 +219,18 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
         for (_, pattern) in &rules {
             check_fields(pattern)?;
         }
+        self.insert_checked(rules);
+        Ok(())
+    }
+
+    /// Adds patterns already checked by `check_fields`, in one update.
+    fn insert_checked<'p>(&self, rules: impl IntoIterator<Item = (N, &'p Pattern)>) {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         for (name, pattern) in rules {
             writer.insert(name, pattern);
         }
         writer.finish();
         self.publish(&writer);
-        Ok(())
     }
 
     /// Removes every pattern added under `name`. Returns whether there was any.
@@ -1343,11 +1348,7 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
             })?;
         }
         let count = patterns.len();
-        self.add_many(patterns.into_iter().map(|(name, p)| (N::from(name), p)))
-            .map_err(|error| RuleFileError::Rule {
-                name: String::new(),
-                error,
-            })?;
+        self.insert_checked(patterns.into_iter().map(|(name, p)| (N::from(name), p)));
         Ok(count)
     }
 
