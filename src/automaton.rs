@@ -806,7 +806,10 @@ pub(crate) struct IndexStats {
 }
 
 /// Heap bytes of a hash map of hit lists: its table plus each key's and list's own storage.
-fn map_bytes<K, V>(map: &HashMap<K, V>, each: impl Fn(&K, &V) -> usize) -> usize {
+pub(crate) fn map_bytes<K, V, S>(
+    map: &std::collections::HashMap<K, V, S>,
+    each: impl Fn(&K, &V) -> usize,
+) -> usize {
     // A hashbrown table holds a power of two of buckets at most 7/8 full, one control byte each.
     let buckets = (map.capacity() * 8 / 7).next_power_of_two();
     buckets * (std::mem::size_of::<(K, V)>() + 1)

@@ -450,6 +450,32 @@ fn items(out: &mut String, rng: &mut Rng, count: u64) {
     out.push(']');
 }
 
+/// The members of an order (the request payload of the generated invocations): its id, the
+/// customer (with an email address if asked) and the items. Most orders are small; one in ten
+/// holds 20 items and up to `large` more.
+fn order(out: &mut String, rng: &mut Rng, email: bool, large: u64) {
+    let _ = write!(
+        out,
+        r#""orderId":"o-{}","customer":{{"id":"c-{}","#,
+        rng.below(1_000_000),
+        rng.below(50_000),
+    );
+    if email {
+        let _ = write!(out, r#""email":"user{}@example.com","#, rng.below(50_000));
+    }
+    let _ = write!(
+        out,
+        r#""tier":"{}"}},"items":"#,
+        rng.pick(&["gold", "silver", "basic"])
+    );
+    let count = if rng.chance(10) {
+        20 + rng.below(large)
+    } else {
+        1 + rng.below(5)
+    };
+    items(out, rng, count);
+}
+
 /// One AWS Lambda Destinations execution record in its EventBridge envelope: the result of an
 /// asynchronous invocation, `Success` (about 70%), `RetriesExhausted` or `EventAgeExceeded`,
 /// with request and response payloads from a few hundred bytes to about ten kilobytes (orders
@@ -494,19 +520,9 @@ pub fn destination_record(rng: &mut Rng) -> String {
     let attempts = if success { 1 + rng.below(3) } else { 3 };
     let _ = write!(
         out,
-        r#"","functionArn":"{arn}","condition":"{condition}","approximateInvokeCount":{attempts}}},"requestPayload":{{"orderId":"o-{}","customer":{{"id":"c-{}","email":"user{}@example.com","tier":"{}"}},"items":"#,
-        rng.below(1_000_000),
-        rng.below(50_000),
-        rng.below(50_000),
-        rng.pick(&["gold", "silver", "basic"]),
+        r#"","functionArn":"{arn}","condition":"{condition}","approximateInvokeCount":{attempts}}},"requestPayload":{{"#
     );
-    // Most payloads are small; some orders are large.
-    let count = if rng.chance(10) {
-        20 + rng.below(90)
-    } else {
-        1 + rng.below(5)
-    };
-    items(&mut out, rng, count);
+    order(&mut out, rng, true, 90);
     let status = if success {
         200
     } else {
@@ -697,19 +713,8 @@ pub fn invocation(rng: &mut Rng) -> String {
         90..=94 => 0,
         _ => 1 + rng.below(2),
     };
-    let _ = write!(
-        out,
-        r#""attempts":{attempts},"request":{{"orderId":"o-{}","customer":{{"id":"c-{}","tier":"{}"}},"items":"#,
-        rng.below(1_000_000),
-        rng.below(50_000),
-        rng.pick(&["gold", "silver", "basic"]),
-    );
-    let count = if rng.chance(10) {
-        20 + rng.below(60)
-    } else {
-        1 + rng.below(5)
-    };
-    items(&mut out, rng, count);
+    let _ = write!(out, r#""attempts":{attempts},"request":{{"#);
+    order(&mut out, rng, false, 60);
     out.push('}');
     match roll {
         0..=69 => {

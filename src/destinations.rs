@@ -271,13 +271,13 @@ impl Invocation {
     /// ```
     pub fn from_json(text: &[u8]) -> Result<Invocation, InvocationError> {
         let json = Json::parse(text).map_err(|e| InvocationError::new("(invocation)", e))?;
-        let Json::Object(members) = json else {
+        if !matches!(json, Json::Object(_)) {
             return Err(InvocationError::new(
                 "(invocation)",
                 "a JSON object is required",
             ));
-        };
-        let get = |key: &str| members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v);
+        }
+        let get = |key: &str| json.get(key);
         let string = |key: &str| match get(key) {
             Some(Json::String(s)) => Ok(s.clone()),
             _ => Err(InvocationError::new(key, "a string is required")),
@@ -524,13 +524,13 @@ fn quote(out: &mut String, s: &str) {
 }
 
 fn function_error(error: &Json) -> Result<FunctionError, InvocationError> {
-    let Json::Object(members) = error else {
+    if !matches!(error, Json::Object(_)) {
         return Err(InvocationError::new(
             "error",
             "an object {\"type\", \"message\", \"trace\"} is required",
         ));
-    };
-    let get = |key: &str| members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v);
+    }
+    let get = |key: &str| error.get(key);
     let text = |key: &str| match get(key) {
         Some(Json::String(s)) => Ok(s.clone()),
         _ => Err(InvocationError::new(
@@ -830,11 +830,10 @@ impl Router {
                     let mut parsed: Vec<(&str, Pattern, Vec<&str>)> = Vec::new();
                     for (name, rule) in rules {
                         let at = format!("rules.{name}");
-                        let Json::Object(members) = rule else {
+                        if !matches!(rule, Json::Object(_)) {
                             return Err(ConfigError::new(&at, "must be an object"));
-                        };
-                        let get =
-                            |k: &str| members.iter().rev().find(|(m, _)| m == k).map(|(_, v)| v);
+                        }
+                        let get = |k: &str| rule.get(k);
                         let pattern = get("pattern").ok_or_else(|| {
                             ConfigError::new(&format!("{at}.pattern"), "is required")
                         })?;

@@ -94,6 +94,24 @@ impl Json {
         Ok(value)
     }
 
+    /// The value of an object's member `key`: the last one when the key is repeated (as a map
+    /// built from the object would keep it). `None` for a missing key or a value that is not an
+    /// object.
+    ///
+    /// ```
+    /// use evmatch::json::Json;
+    /// let doc = Json::parse(br#"{"condition": "Success", "condition": "RetriesExhausted"}"#)?;
+    /// assert_eq!(doc.get("condition"), Some(&Json::String("RetriesExhausted".into())));
+    /// assert_eq!(doc.get("requestId"), None);
+    /// # Ok::<(), evmatch::json::JsonError>(())
+    /// ```
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     /// A short name of the value's JSON type, as used in error messages.
     ///
     /// ```

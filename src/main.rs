@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use evmatch::json::Json;
-use evmatch::rules::RuleFile;
+use evmatch::rules::{RuleFile, RuleFileError};
 use evmatch::ruleset::{Scratch, MAX_EVENT_SIZE};
 use evmatch::{reference, Pattern, Ruleset, Validation};
 
@@ -775,9 +775,20 @@ fn human_bytes(bytes: usize) -> String {
 fn explain(rules_path: &str, rule: Option<&str>, event: Option<&str>) -> Result<(), Failure> {
     let rules_text = read_input(rules_path)?;
     let file = RuleFile::parse(&rules_text).map_err(|e| Failure(format!("{rules_path}: {e}")))?;
+    // The file is read once: its rules both name what to explain and make up the rule set.
+    if let Some((name, error)) = file.invalid().next() {
+        let error = RuleFileError::Pattern {
+            name: name.to_string(),
+            error: error.clone(),
+        };
+        return Err(Failure(format!("{rules_path}: {error}")));
+    }
     let rules: Ruleset<Name> = Ruleset::new();
     rules
-        .add_json_rules(&rules_text)
+        .add_many(
+            file.valid()
+                .map(|(name, pattern)| (Name::from(name), pattern)),
+        )
         .map_err(|e| Failure(format!("{rules_path}: {e}")))?;
     let event_text = read_input(event.unwrap_or("-"))?;
     let names: Vec<&str> = match rule {

@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, RwLock};
 
-use crate::automaton::{Candidates, FieldIndex, Hit};
+use crate::automaton::{map_bytes, Candidates, FieldIndex, Hit};
 use crate::consistency::{self, FieldOptions};
 use crate::event::{self, EventError, FieldTrie, PathId, ScanScratch, Validation, Value, Visitor};
 use crate::json::JsonError;
@@ -1494,13 +1494,8 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         }
         stats.memory_bytes += self.branches.capacity() * std::mem::size_of::<usize>()
             + self.names.capacity() * std::mem::size_of::<Option<N>>()
-            + self.name_index.capacity() * (std::mem::size_of::<(N, NameEntry)>() + 1) * 8 / 7
-            + self
-                .name_index
-                .values()
-                .map(|e| e.branches.capacity() * 4)
-                .sum::<usize>()
-            + self.path_ids.keys().map(|k| k.len() + 40).sum::<usize>()
+            + map_bytes(&self.name_index, |_, e| e.branches.capacity() * 4)
+            + map_bytes(&self.path_ids, |k, _| k.len())
             + self.accepts.capacity()
             + self.absence_only.capacity() * 4;
         stats
