@@ -84,6 +84,37 @@ struct TrieNode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TrieState(u32);
 
+/// Where a key leads from a trie state: the state reached and the child its first segment
+/// reached (they differ only for a dotted key), or nowhere. One word rather than an
+/// `Option` of a pair, because the pair, assembled in memory from two halves and read back
+/// whole on every key of an event, stalled the load on a store-forwarding miss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Reached(u64);
+
+impl Reached {
+    const NOWHERE: Reached = Reached(u64::MAX);
+
+    #[inline(always)]
+    fn to(state: u32, first: u32) -> Reached {
+        Reached(u64::from(state) | u64::from(first) << 32)
+    }
+
+    #[inline(always)]
+    fn is_somewhere(self) -> bool {
+        self != Reached::NOWHERE
+    }
+
+    #[inline(always)]
+    fn state(self) -> TrieState {
+        TrieState(self.0 as u32)
+    }
+
+    #[inline(always)]
+    fn first(self) -> u32 {
+        (self.0 >> 32) as u32
+    }
+}
+
 impl Default for FieldTrie {
     fn default() -> Self {
         FieldTrie {
@@ -169,7 +200,7 @@ impl FieldTrie {
     /// The state after key `key` (split at its dots) under `state`; with it, the child
     /// reached by the key's first segment.
     #[inline(always)]
-    fn step(&self, state: TrieState, key: &[u8]) -> Option<(TrieState, u32)> {
+    fn step(&self, state: TrieState, key: &[u8]) -> Reached {
         let node = &self.nodes[state.0 as usize];
         // Segments hold no dot: a key that names a child is dot-free, and a dotted key can lead
         // somewhere only if it starts with a child's name and a dot.
@@ -179,7 +210,7 @@ impl FieldTrie {
                 for (name, next) in &node.children {
                     if name.len() == key.len() {
                         if name.first() == key.first() && **name == *key {
-                            return Some((TrieState(*next), *next));
+                            return Reached::to(*next, *next);
                         }
                     } else if key.get(name.len()) == Some(&b'.') && key.starts_with(name) {
                         dotted = true;
@@ -189,7 +220,7 @@ impl FieldTrie {
             }
             Some(lookup) => {
                 if let Some(&next) = lookup.get(key) {
-                    return Some((TrieState(next), next));
+                    return Reached::to(next, next);
                 }
                 key.contains(&b'.')
             }
@@ -197,21 +228,24 @@ impl FieldTrie {
         if dotted {
             self.step_dotted(state, key)
         } else {
-            None
+            Reached::NOWHERE
         }
     }
 
     /// [`FieldTrie::step`] for a key that holds a dot.
     #[cold]
     #[inline(never)]
-    fn step_dotted(&self, state: TrieState, key: &[u8]) -> Option<(TrieState, u32)> {
-        let mut segments = key.split(|&b| b == b'.');
-        let first = self.child(state.0, segments.next().unwrap_or_default())?;
-        let mut s = first;
-        for segment in segments {
-            s = self.child(s, segment)?;
-        }
-        Some((TrieState(s), first))
+    fn step_dotted(&self, state: TrieState, key: &[u8]) -> Reached {
+        let walk = || {
+            let mut segments = key.split(|&b| b == b'.');
+            let first = self.child(state.0, segments.next().unwrap_or_default())?;
+            let mut s = first;
+            for segment in segments {
+                s = self.child(s, segment)?;
+            }
+            Some(Reached::to(s, first))
+        };
+        walk().unwrap_or(Reached::NOWHERE)
     }
 
     fn path(&self, state: TrieState) -> Option<PathId> {
@@ -283,8 +317,43 @@ fn decode_into(raw: &[u8], out: &mut Vec<u8>) -> Result<(), JsonErrorKind> {
     Ok(())
 }
 
+/// Kinds of scalar, as a bit set: what a visitor wants reported at a path.
+pub(crate) struct Kinds;
+
+impl Kinds {
+    pub(crate) const STRING: u8 = 1;
+    /// A number in the comparable domain.
+    pub(crate) const COMPARABLE: u8 = 2;
+    /// A number outside it (equal only by spelling).
+    pub(crate) const OTHER_NUMBER: u8 = 4;
+    pub(crate) const BOOL: u8 = 8;
+    pub(crate) const NULL: u8 = 16;
+    pub(crate) const ALL: u8 = 31;
+
+    /// The kind of `value`.
+    #[inline]
+    pub(crate) fn of(value: &Value<'_>) -> u8 {
+        match value {
+            Value::String(_) => Kinds::STRING,
+            Value::Number(_, Some(_)) => Kinds::COMPARABLE,
+            Value::Number(_, None) => Kinds::OTHER_NUMBER,
+            Value::True | Value::False => Kinds::BOOL,
+            Value::Null => Kinds::NULL,
+        }
+    }
+}
+
 /// Receives the values at interesting paths.
 pub trait Visitor {
+    /// The kinds of scalar ([`Kinds`]) worth reporting at `path`. The scanner still reads
+    /// (and in strict reading validates) the others, but reports none of them: in an array
+    /// of coordinates where only comparable numbers count, most elements cost only their
+    /// reading.
+    fn wants(&self, path: PathId) -> u8 {
+        let _ = path;
+        Kinds::ALL
+    }
+
     /// A scalar at `path`; `positions` lists, outermost first, each array it sits in (as an id
     /// unique within this event) and its element's index there.
     fn leaf(&mut self, path: PathId, value: Value<'_>, positions: &[(u32, u32)]);
@@ -564,8 +633,8 @@ impl<'a> Scanner<'a, '_> {
             }
             let key = self.string()?;
             let child = self.child_state(state, key)?;
-            if let Some((_, first)) = child {
-                let seen = &mut self.scratch.seen_in[first as usize];
+            if child.is_somewhere() {
+                let seen = &mut self.scratch.seen_in[child.first() as usize];
                 if *seen != object {
                     *seen = object;
                     *unread -= 1;
@@ -582,15 +651,16 @@ impl<'a> Scanner<'a, '_> {
                 self.expect(b':')?;
             }
             self.skip_ws();
-            match child {
-                Some((child, _)) => self.value(child, depth, visitor)?,
-                None => match self.input.get(self.pos) {
+            if child.is_somewhere() {
+                self.value(child.state(), depth, visitor)?;
+            } else {
+                match self.input.get(self.pos) {
                     // Most skipped members are strings: no detour through the dispatch.
                     Some(b'"') if !self.strict => {
                         self.string()?;
                     }
                     _ => self.skip_value(depth)?,
-                },
+                }
             }
             if self.may_stop && self.incomplete == 0 && self.open_arrays == 0 {
                 if self.rest_is_inert() {
@@ -624,14 +694,9 @@ impl<'a> Scanner<'a, '_> {
             })
     }
 
-    /// The trie state after member `key` under `state`, with the child its first segment
-    /// reaches.
+    /// Where member `key` leads from `state`.
     #[inline]
-    fn child_state(
-        &mut self,
-        state: TrieState,
-        key: RawStr<'a>,
-    ) -> Result<Option<(TrieState, u32)>, EventError> {
+    fn child_state(&mut self, state: TrieState, key: RawStr<'a>) -> Result<Reached, EventError> {
         if !key.escaped {
             return Ok(self.trie.step(state, key.raw));
         }
@@ -679,6 +744,40 @@ impl<'a> Scanner<'a, '_> {
             return Err(self.unexpected().into());
         }
         if let Some(path) = path {
+            if visitor.wants(path) & Kinds::of(&value) != 0 {
+                visitor.leaf(path, value, &self.scratch.positions);
+            }
+        }
+        Ok(())
+    }
+
+    /// An array element at `path` that starts like a number: [`Scanner::value`]'s reading of
+    /// it, with the number's value worked out only when the visitor wants numbers there.
+    #[inline]
+    fn number_element(
+        &mut self,
+        path: PathId,
+        wants: u8,
+        visitor: &mut impl Visitor,
+    ) -> Result<(), EventError> {
+        let start = self.pos;
+        let (end, comparable) = if wants & (Kinds::COMPARABLE | Kinds::OTHER_NUMBER) == 0 {
+            (scan_number(self.input, start), None)
+        } else {
+            match ComparableNumber::lex(self.input, start) {
+                Some((end, comparable)) => (Some(end), comparable),
+                None => (None, None),
+            }
+        };
+        self.pos = end.ok_or_else(|| self.error(JsonErrorKind::InvalidNumber))?;
+        if !matches!(
+            self.input.get(self.pos),
+            None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}' | b']')
+        ) {
+            return Err(self.unexpected());
+        }
+        let value = Value::Number(&self.input[start..self.pos], comparable);
+        if wants & Kinds::of(&value) != 0 {
             visitor.leaf(path, value, &self.scratch.positions);
         }
         Ok(())
@@ -718,20 +817,32 @@ impl<'a> Scanner<'a, '_> {
             return Ok(());
         }
         self.open_arrays += 1;
-        let mut index = 0u32;
+        // This array's entry in the positions: its index moves on in place.
+        let slot = self.scratch.positions.len();
+        self.scratch.positions.push((id, 0));
+        // Where no member of an element can matter, number elements (coordinates) are read
+        // here, without the general dispatch, and reported only when the visitor wants them.
+        let path = self
+            .trie
+            .path(state)
+            .filter(|_| self.trie.children(state) == 0);
+        let wants = path.map_or(0, |p| visitor.wants(p));
         let result = loop {
             self.skip_ws();
-            self.scratch.positions.push((id, index));
-            let result = self.value(state, depth, visitor);
-            self.scratch.positions.pop();
-            if let Err(e) = result {
+            let element = match (path, self.input.get(self.pos)) {
+                (Some(path), Some(b'-' | b'0'..=b'9')) => self
+                    .number_element(path, wants, visitor)
+                    .map_err(Halt::from),
+                _ => self.value(state, depth, visitor),
+            };
+            if let Err(e) = element {
                 break Err(e);
             }
             self.skip_ws();
             match self.input.get(self.pos) {
                 Some(b',') => {
                     self.pos += 1;
-                    index += 1;
+                    self.scratch.positions[slot].1 += 1;
                 }
                 Some(b']') => {
                     self.pos += 1;
@@ -740,6 +851,7 @@ impl<'a> Scanner<'a, '_> {
                 _ => break Err(self.unexpected().into()),
             }
         };
+        self.scratch.positions.truncate(slot);
         self.open_arrays -= 1;
         result
     }

@@ -589,40 +589,33 @@ impl<'a> Reader<'a> {
 /// Returns the end of the JSON number starting at `start`, or `None` if the text there is not a
 /// number by the JSON grammar.
 pub(crate) fn scan_number(input: &[u8], start: usize) -> Option<usize> {
+    use crate::number::digit_run;
     let mut i = start;
-    let digit = |i: usize| input.get(i).is_some_and(u8::is_ascii_digit);
     if input.get(i) == Some(&b'-') {
         i += 1;
     }
     match input.get(i) {
         Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => {
-            while digit(i) {
-                i += 1;
-            }
-        }
+        Some(b'1'..=b'9') => i += digit_run(input, i),
         _ => return None,
     }
     if input.get(i) == Some(&b'.') {
-        i += 1;
-        if !digit(i) {
+        let n = digit_run(input, i + 1);
+        if n == 0 {
             return None;
         }
-        while digit(i) {
-            i += 1;
-        }
+        i += 1 + n;
     }
     if let Some(b'e' | b'E') = input.get(i) {
         i += 1;
         if let Some(b'+' | b'-') = input.get(i) {
             i += 1;
         }
-        if !digit(i) {
+        let n = digit_run(input, i);
+        if n == 0 {
             return None;
         }
-        while digit(i) {
-            i += 1;
-        }
+        i += n;
     }
     Some(i)
 }

@@ -31,7 +31,9 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crate::automaton::{map_bytes, Candidates, FieldIndex, Hit};
 use crate::consistency::{self, FieldOptions};
-use crate::event::{self, EventError, FieldTrie, PathId, ScanScratch, Validation, Value, Visitor};
+use crate::event::{
+    self, EventError, FieldTrie, Kinds, PathId, ScanScratch, Validation, Value, Visitor,
+};
 use crate::json::JsonError;
 use crate::number::ComparableNumber;
 use crate::pattern::{FieldCondition, Literal, Matcher, Pattern, PatternError};
@@ -962,14 +964,12 @@ fn selectivity(matcher: &Matcher) -> u8 {
 struct ValueKinds;
 
 impl ValueKinds {
-    const STRING: u8 = 1;
-    /// A number in the comparable domain.
-    const COMPARABLE: u8 = 2;
-    /// A number outside it (equal only by spelling).
-    const OTHER_NUMBER: u8 = 4;
-    const BOOL: u8 = 8;
-    const NULL: u8 = 16;
-    const ALL: u8 = 31;
+    const STRING: u8 = Kinds::STRING;
+    const COMPARABLE: u8 = Kinds::COMPARABLE;
+    const OTHER_NUMBER: u8 = Kinds::OTHER_NUMBER;
+    const BOOL: u8 = Kinds::BOOL;
+    const NULL: u8 = Kinds::NULL;
+    const ALL: u8 = Kinds::ALL;
 
     fn of(matcher: &Matcher) -> u8 {
         match matcher {
@@ -1214,24 +1214,23 @@ struct Collector<'s, 'c, N> {
 }
 
 impl<N> Visitor for Collector<'_, '_, N> {
+    /// A value of a kind no rule at this path accepts is neither kept nor looked up.
+    #[inline]
+    fn wants(&self, path: PathId) -> u8 {
+        self.snapshot.accepts[path.0 as usize]
+    }
+
     fn leaf(&mut self, path: PathId, value: Value<'_>, positions: &[(u32, u32)]) {
-        let accepts = self.snapshot.accepts[path.0 as usize];
         let scratch = &mut *self.scratch;
         let epoch = scratch.epoch;
-        // A value of a kind no rule at this path accepts is neither kept nor looked up.
-        let wanted = match value {
-            Value::String(_) => ValueKinds::STRING,
-            Value::Number(_, Some(_)) => ValueKinds::COMPARABLE,
-            Value::Number(_, None) => ValueKinds::OTHER_NUMBER,
-            Value::True | Value::False => ValueKinds::BOOL,
-            Value::Null => ValueKinds::NULL,
-        };
-        if accepts & wanted == 0 {
-            return;
-        }
-        let (kind, text): (LeafKind, &str) = match value {
+        let leaf = scratch.leaves.len() as u32;
+        let start = scratch.values.len();
+        let kind = match value {
             Value::String(raw) => match raw.decode(&mut scratch.text) {
-                Ok(s) => (LeafKind::Str, s),
+                Ok(s) => {
+                    scratch.values.push_str(s);
+                    LeafKind::Str
+                }
                 Err(kind) => {
                     scratch
                         .error
@@ -1240,22 +1239,19 @@ impl<N> Visitor for Collector<'_, '_, N> {
                 }
             },
             Value::Number(text, number) => {
-                // The scanner only reports a number spelled in JSON's ASCII grammar.
-                (
-                    LeafKind::Num(number),
-                    std::str::from_utf8(text).unwrap_or_default(),
-                )
+                // The scanner only reports a number spelled in JSON's ASCII grammar: each byte
+                // is its own character, with no UTF-8 check to pay.
+                scratch.values.extend(text.iter().map(|&b| char::from(b)));
+                LeafKind::Num(number)
             }
-            Value::True => (LeafKind::True, ""),
-            Value::False => (LeafKind::False, ""),
-            Value::Null => (LeafKind::Null, ""),
+            Value::True => LeafKind::True,
+            Value::False => LeafKind::False,
+            Value::Null => LeafKind::Null,
         };
-        let leaf = scratch.leaves.len() as u32;
-        let start = scratch.values.len() as u32;
-        scratch.values.push_str(text);
+        let text = &scratch.values[start..];
         scratch.leaves.push(Leaf {
             kind,
-            bytes: (start, text.len() as u32),
+            bytes: (start as u32, text.len() as u32),
             positions: (scratch.positions.len() as u32, positions.len() as u32),
             next: NO_LEAF,
         });

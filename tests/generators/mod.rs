@@ -73,6 +73,11 @@ pub const NUMBERS: &[&str] = &[
     "1e400",
     "100",
     "1e2",
+    // Coordinates: fifteen decimals (outside the domain), and long runs of trailing zeros
+    // (inside it), read a word at a time.
+    "-122.503870533390784",
+    "2.500000000000000",
+    "0.0",
 ];
 pub const COMPARABLE: &[&str] = &["0", "1", "2.5", "100", "300", "-1"];
 pub const WILDCARDS: &[&str] = &[
