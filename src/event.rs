@@ -405,15 +405,16 @@ pub struct ScanScratch {
 
 /// Why reading stopped before the end of the event.
 enum Halt {
-    /// The event is malformed.
-    Error(EventError),
+    /// The event is malformed. Boxed: every value read returns a `Result<(), Halt>`, which
+    /// a box keeps to two words, in registers, on the path taken when nothing goes wrong.
+    Error(Box<EventError>),
     /// The rest of the event cannot matter (fast reading only).
     Done,
 }
 
 impl From<EventError> for Halt {
     fn from(e: EventError) -> Self {
-        Halt::Error(e)
+        Halt::Error(Box::new(e))
     }
 }
 
@@ -458,7 +459,7 @@ pub fn scan(
     match scanner.object(trie.root(), 1, visitor) {
         Ok(()) => {}
         Err(Halt::Done) => return Ok(()),
-        Err(Halt::Error(e)) => return Err(e),
+        Err(Halt::Error(e)) => return Err(*e),
     }
     scanner.skip_ws();
     if scanner.pos != bytes.len() {
