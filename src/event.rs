@@ -31,7 +31,7 @@
 
 use memchr::memmem;
 
-use crate::number::ComparableNumber;
+use crate::number::{splat, ComparableNumber};
 
 use crate::json::{decode_escape, scan_number, JsonError, JsonErrorKind};
 
@@ -968,11 +968,6 @@ impl<'a> Scanner<'a, '_> {
             _ => Err(self.unexpected()),
         }
     }
-}
-
-/// Eight copies of a byte.
-const fn splat(b: u8) -> u64 {
-    0x0101_0101_0101_0101 * b as u64
 }
 
 /// Marks (in its high bit) every byte of `x` that is zero; the lowest mark is exact, marks

@@ -407,8 +407,8 @@ fn word_at(input: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(bytes.try_into().ok()?))
 }
 
-/// Eight copies of a byte.
-const fn splat(b: u8) -> u64 {
+/// Eight copies of a byte (for the word-at-a-time readers here and in the scanner).
+pub(crate) const fn splat(b: u8) -> u64 {
     0x0101_0101_0101_0101 * b as u64
 }
 

@@ -960,17 +960,10 @@ fn selectivity(matcher: &Matcher) -> u8 {
     }
 }
 
-/// Bit sets of the kinds of value a matcher can accept.
+/// The kinds of value ([`Kinds`]) a matcher can accept.
 struct ValueKinds;
 
 impl ValueKinds {
-    const STRING: u8 = Kinds::STRING;
-    const COMPARABLE: u8 = Kinds::COMPARABLE;
-    const OTHER_NUMBER: u8 = Kinds::OTHER_NUMBER;
-    const BOOL: u8 = Kinds::BOOL;
-    const NULL: u8 = Kinds::NULL;
-    const ALL: u8 = Kinds::ALL;
-
     fn of(matcher: &Matcher) -> u8 {
         match matcher {
             Matcher::Exact(Literal::String { .. })
@@ -978,17 +971,17 @@ impl ValueKinds {
             | Matcher::Suffix { .. }
             | Matcher::EqualsIgnoreCase(_)
             | Matcher::Wildcard(_)
-            | Matcher::Cidr(_) => Self::STRING,
+            | Matcher::Cidr(_) => Kinds::STRING,
             // Same spelling, same domain: a comparable pattern number equals only comparable
             // event numbers, and the other way round.
             Matcher::Exact(Literal::Number { value: Some(_), .. }) | Matcher::Numeric(_) => {
-                Self::COMPARABLE
+                Kinds::COMPARABLE
             }
-            Matcher::Exact(Literal::Number { value: None, .. }) => Self::OTHER_NUMBER,
-            Matcher::Exact(Literal::Bool(_)) => Self::BOOL,
-            Matcher::Exact(Literal::Null) => Self::NULL,
+            Matcher::Exact(Literal::Number { value: None, .. }) => Kinds::OTHER_NUMBER,
+            Matcher::Exact(Literal::Bool(_)) => Kinds::BOOL,
+            Matcher::Exact(Literal::Null) => Kinds::NULL,
             // Presence and absence count every value.
-            Matcher::Exists(_) | Matcher::AnythingBut(_) => Self::ALL,
+            Matcher::Exists(_) | Matcher::AnythingBut(_) => Kinds::ALL,
         }
     }
 }
