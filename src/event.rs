@@ -736,14 +736,7 @@ impl<'a> Scanner<'a, '_> {
             Some(b'n') => self.literal(b"null", Value::Null)?,
             _ => return Err(self.unexpected().into()),
         };
-        // A scalar ends where its container goes on: `01` or `truex` is not a value to report,
-        // even when the rest of the event will not be read.
-        if !matches!(
-            self.input.get(self.pos),
-            None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}' | b']')
-        ) {
-            return Err(self.unexpected().into());
-        }
+        self.end_of_scalar()?;
         if let Some(path) = path {
             if visitor.wants(path) & Kinds::of(&value) != 0 {
                 visitor.leaf(path, value, &self.scratch.positions);
@@ -771,17 +764,22 @@ impl<'a> Scanner<'a, '_> {
             }
         };
         self.pos = end.ok_or_else(|| self.error(JsonErrorKind::InvalidNumber))?;
-        if !matches!(
-            self.input.get(self.pos),
-            None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}' | b']')
-        ) {
-            return Err(self.unexpected());
-        }
+        self.end_of_scalar()?;
         let value = Value::Number(&self.input[start..self.pos], comparable);
         if wants & Kinds::of(&value) != 0 {
             visitor.leaf(path, value, &self.scratch.positions);
         }
         Ok(())
+    }
+
+    /// Checks that a scalar just read ends where its container goes on: `01` or `truex` is not
+    /// a value to report, even when the rest of the event will not be read.
+    #[inline(always)]
+    fn end_of_scalar(&self) -> Result<(), EventError> {
+        match self.input.get(self.pos) {
+            None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}' | b']') => Ok(()),
+            _ => Err(self.unexpected()),
+        }
     }
 
     fn literal(&mut self, text: &[u8], value: Value<'a>) -> Result<Value<'a>, EventError> {
