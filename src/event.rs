@@ -684,15 +684,28 @@ impl<'a> Scanner<'a, '_> {
     /// Whether the rest of the event can hold no key that leads to a field: no backslash (a
     /// key could be spelled with an escape) and no `"name` for a child of any open object.
     /// Each is one vectorized search of the rest.
+    ///
+    /// The names are searched only up to the rest's last quote: a key lies between two quotes,
+    /// so no name after the last one can be a key. In CityLots that cuts the searched bytes
+    /// from the whole `coordinates` array to the few members before it. The backslash search
+    /// goes first and forward over all of the rest, because the rest is usually not yet in
+    /// the cache: a forward stream is what the hardware prefetches, and the backward search
+    /// for the last quote then reads cached bytes.
     fn rest_is_inert(&self) -> bool {
         let rest = &self.input[self.pos..];
-        memchr::memchr(b'\\', rest).is_none()
-            && self.scratch.chain.iter().all(|&state| {
-                self.trie.nodes[state as usize]
-                    .probes
-                    .iter()
-                    .all(|probe| probe.find(rest).is_none())
-            })
+        if memchr::memchr(b'\\', rest).is_some() {
+            return false;
+        }
+        let Some(last_quote) = memchr::memrchr(b'"', rest) else {
+            return true;
+        };
+        let rest = &rest[..last_quote];
+        self.scratch.chain.iter().all(|&state| {
+            self.trie.nodes[state as usize]
+                .probes
+                .iter()
+                .all(|probe| probe.find(rest).is_none())
+        })
     }
 
     /// Where member `key` leads from `state`.

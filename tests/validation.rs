@@ -54,6 +54,33 @@ fn keys_after_the_fields_are_still_read_when_they_could_matter() {
 }
 
 #[test]
+fn the_last_key_of_an_event_is_seen_however_long_the_tail_after_it() {
+    // The search for later keys stops at the rest's last quote: a key whose closing quote is
+    // that last quote, followed by a long quote-free tail, must still be found, whether
+    // spelled plainly, with an escape, or dotted.
+    let numbers = "1.5, ".repeat(200);
+    for key in ["source", r"sour\u0063e", "detail.source"] {
+        let (pattern, field) = if key.starts_with("detail") {
+            (
+                r#"{"detail": {"source": [2]}}"#,
+                r#""detail": {"source": 1}"#,
+            )
+        } else {
+            (r#"{"source": [2]}"#, r#""source": 1"#)
+        };
+        for (last, matches) in [(2, true), (3, false)] {
+            let event = format!(r#"{{{field}, "n": [{numbers}0], "{key}": [{numbers}{last}]}}"#);
+            assert_eq!(agree(pattern, &event), matches, "{event}");
+        }
+    }
+    // No quote at all after the field read: nothing more can match, and nothing is missed.
+    assert!(agree(
+        r#"{"source": [1]}"#,
+        &format!(r#"{{"source": 1, "n": [{numbers}0]}}"#)
+    ));
+}
+
+#[test]
 fn fast_reading_stops_once_the_rest_cannot_matter() {
     let fast = Ruleset::new();
     let strict = Ruleset::with_validation(Validation::Strict);
