@@ -736,9 +736,8 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
 
     fn decide<'s>(&'s self, scratch: &mut Scratch, found: &mut impl FnMut(&'s N)) {
         let epoch = scratch.epoch;
-        if !scratch.touched.is_empty() {
-            scratch.group_by_path();
-        }
+        // Laid out on the first branch that needs verifying: one-field branches do not.
+        let mut grouped = false;
         let candidates = scratch.touched.len() + self.absence_only.len();
         let mut hits = std::mem::take(&mut scratch.branch_hits);
         for c in 0..candidates {
@@ -753,7 +752,19 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             if scratch.name_seen[info.name as usize] == epoch {
                 continue; // the name matched already
             }
-            if self.branch_matches(id, info, scratch, &mut hits) {
+            // A branch of one field that absence cannot satisfy is a candidate only through
+            // its anchor's hits, which the index found exactly: it matches.
+            let matched = if c < scratch.touched.len() && info.fields.len() == 1 && info.absent == 0
+            {
+                true
+            } else {
+                if !grouped {
+                    scratch.group_by_path();
+                    grouped = true;
+                }
+                self.branch_matches(id, info, scratch, &mut hits)
+            };
+            if matched {
                 scratch.name_seen[info.name as usize] = epoch;
                 if let Some(name) = &self.names[info.name as usize] {
                     found(name);
