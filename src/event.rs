@@ -59,6 +59,11 @@ pub enum Validation {
     Strict,
 }
 
+/// Bytes of unread rest (up to its last quote) per name to look for, beyond which the proof
+/// that the rest is inert searches for each name in turn rather than walking its quotes once:
+/// a search costs about as much to start as a walk over this many bytes (callgrind, CityLots).
+const SHORT_REST_PER_NAME: usize = 12;
+
 /// Children of a node beyond which a hash map finds a key faster than a scan of the list.
 const LINEAR_CHILDREN: usize = 8;
 
@@ -683,14 +688,15 @@ impl<'a> Scanner<'a, '_> {
 
     /// Whether the rest of the event can hold no key that leads to a field: no backslash (a
     /// key could be spelled with an escape) and no `"name` for a child of any open object.
-    /// Each is one vectorized search of the rest.
     ///
     /// The names are searched only up to the rest's last quote: a key lies between two quotes,
     /// so no name after the last one can be a key. In CityLots that cuts the searched bytes
     /// from the whole `coordinates` array to the few members before it. The backslash search
     /// goes first and forward over all of the rest, because the rest is usually not yet in
     /// the cache: a forward stream is what the hardware prefetches, and the backward search
-    /// for the last quote then reads cached bytes.
+    /// for the last quote then reads cached bytes. Each name is then one vectorized search,
+    /// except in a rest short for the number of names, where starting a search per name
+    /// costs more than one walk over the quotes.
     fn rest_is_inert(&self) -> bool {
         let rest = &self.input[self.pos..];
         if memchr::memchr(b'\\', rest).is_some() {
@@ -700,12 +706,56 @@ impl<'a> Scanner<'a, '_> {
             return true;
         };
         let rest = &rest[..last_quote];
-        self.scratch.chain.iter().all(|&state| {
-            self.trie.nodes[state as usize]
-                .probes
-                .iter()
-                .all(|probe| probe.find(rest).is_none())
-        })
+        let chain = &self.scratch.chain;
+        let nodes = &self.trie.nodes;
+        let names: usize = chain
+            .iter()
+            .map(|&state| nodes[state as usize].children.len())
+            .sum();
+        if rest.len() > names * SHORT_REST_PER_NAME {
+            return chain.iter().all(|&state| {
+                nodes[state as usize]
+                    .probes
+                    .iter()
+                    .all(|probe| probe.find(rest).is_none())
+            });
+        }
+        // A short rest: one pass over its quotes, each tested against the names' first bytes.
+        let mut first_bytes = [0u64; 4];
+        for &state in chain {
+            for (name, _) in &nodes[state as usize].children {
+                match name.first() {
+                    Some(&b) => first_bytes[usize::from(b >> 6)] |= 1 << (b & 63),
+                    None => return false, // an empty name: any quote could open it
+                }
+            }
+        }
+        let names_at = |at: usize| {
+            let after = &rest[at + 1..];
+            match after.first() {
+                Some(&b) if first_bytes[usize::from(b >> 6)] & (1 << (b & 63)) != 0 => {
+                    chain.iter().any(|&state| {
+                        nodes[state as usize]
+                            .children
+                            .iter()
+                            .any(|(name, _)| after.starts_with(name))
+                    })
+                }
+                _ => false,
+            }
+        };
+        let mut start = 0;
+        while start < rest.len() {
+            let mut marks = quote_marks(&rest[start..]);
+            while marks != 0 {
+                if names_at(start + (marks.trailing_zeros() / 8) as usize) {
+                    return false;
+                }
+                marks &= marks - 1;
+            }
+            start += 8;
+        }
+        true
     }
 
     /// Where member `key` leads from `state`.
@@ -979,6 +1029,22 @@ impl<'a> Scanner<'a, '_> {
             _ => Err(self.unexpected()),
         }
     }
+}
+
+/// The high bit of each byte among the first eight of `bytes` that is a quote.
+#[inline]
+fn quote_marks(bytes: &[u8]) -> u64 {
+    let word = match bytes.get(..8) {
+        Some(word) => word.try_into().expect("eight bytes"),
+        None => {
+            let mut word = [0u8; 8];
+            word[..bytes.len()].copy_from_slice(bytes);
+            word
+        }
+    };
+    let x = u64::from_le_bytes(word) ^ splat(b'"');
+    // Exact marks, unlike `zero_bytes`: no borrow runs from one byte to the next.
+    !(((x & splat(0x7f)) + splat(0x7f)) | x) & splat(0x80)
 }
 
 /// Marks (in its high bit) every byte of `x` that is zero; the lowest mark is exact, marks

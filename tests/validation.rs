@@ -73,6 +73,18 @@ fn the_last_key_of_an_event_is_seen_however_long_the_tail_after_it() {
             assert_eq!(agree(pattern, &event), matches, "{event}");
         }
     }
+    // Short rests with many names to look for are walked quote by quote: a repeated key, a
+    // key that starts like a name but is another, an empty name.
+    let pattern = r#"{"a": [5], "b": [2], "c": [3], "d": [4]}"#;
+    assert!(agree(pattern, r#"{"a":1,"b":2,"c":3,"d":4,"a":5}"#));
+    assert!(!agree(pattern, r#"{"a":1,"b":2,"c":3,"d":4,"ab":5}"#));
+    assert!(agree(
+        pattern,
+        r#"{"a":1,"b":2,"c":3,"d":4,"x":{"y":"a"},"a":[5]}"#
+    ));
+    let pattern = r#"{"": [5], "b": [2]}"#;
+    assert!(agree(pattern, r#"{"":1,"b":2,"c":"","":5}"#));
+    assert!(!agree(pattern, r#"{"":1,"b":2,"c":"x","d":5}"#));
     // No quote at all after the field read: nothing more can match, and nothing is missed.
     assert!(agree(
         r#"{"source": [1]}"#,
