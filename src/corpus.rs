@@ -50,7 +50,7 @@ pub fn array_scenario(generator: &str, n: usize) -> Option<String> {
     };
     // Elements that carry `a` or `b`, alternately, but never both.
     let partial = |i: usize| {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             format!("{{\"a\":{i},\"x\":\"pad\"}}")
         } else {
             format!("{{\"b\":{i},\"x\":\"pad\"}}")
@@ -336,7 +336,7 @@ pub fn citylot(rng: &mut Rng) -> String {
     } else {
         let _ = write!(out, "\"{}\"", rng.pick(STREET_TYPES));
     }
-    let odd_even = if from % 2 == 0 { "E" } else { "O" };
+    let odd_even = if from.is_multiple_of(2) { "E" } else { "O" };
     let _ = write!(
         out,
         r#","ODD_EVEN":"{odd_even}"}},"geometry":{{"type":"Polygon","coordinates":[["#

@@ -447,6 +447,8 @@ pub fn scan(
         incomplete: 0,
         arrays: 0,
         open_arrays: 0,
+        block: usize::MAX,
+        specials: 0,
         scratch,
     };
     scanner.skip_ws();
@@ -487,6 +489,10 @@ struct Scanner<'a, 's> {
     arrays: u32,
     /// Arrays open on the chain.
     open_arrays: u32,
+    /// The 64-byte block of the input (its index) whose special string bytes are in `specials`.
+    block: usize,
+    /// One bit per byte of `block` that is a quote, a backslash or a control character.
+    specials: u64,
     scratch: &'s mut ScanScratch,
 }
 
@@ -523,13 +529,40 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
+    /// The position of the first quote, backslash or control character at or after `at` (the
+    /// input's length if none). Strings end there, so this is the step that each string read
+    /// waits for. The bytes are classified a 64-byte block at a time, apart from that chain of
+    /// steps, which then takes a shift and a bit count from one string end to the next.
+    #[inline(always)]
+    fn special_from(&mut self, at: usize) -> usize {
+        let mut block = at / 64;
+        let mut marks = self.block_specials(block) >> (at % 64);
+        while marks == 0 {
+            block += 1;
+            if block * 64 >= self.input.len() {
+                return self.input.len();
+            }
+            marks = self.block_specials(block);
+        }
+        block * 64 + at % 64 * usize::from(block == at / 64) + marks.trailing_zeros() as usize
+    }
+
+    /// The special bytes of 64-byte block `block`, classified once per block.
+    #[inline(always)]
+    fn block_specials(&mut self, block: usize) -> u64 {
+        if block != self.block {
+            self.block = block;
+            self.specials = block_specials(self.input.get(block * 64..).unwrap_or_default());
+        }
+        self.specials
+    }
+
     /// Reads a string starting at its opening quote; returns the raw bytes between the quotes.
     /// In strict reading, checks its escapes and UTF-8 too.
     #[inline(always)]
     fn string(&mut self) -> Result<RawStr<'a>, EventError> {
         let start = self.pos + 1;
-        let rest = self.input.get(start..).unwrap_or_default();
-        let end = start + string_run(rest);
+        let end = self.special_from(start);
         if self.input.get(end) == Some(&b'"') && !self.strict {
             // The common case: no escape, nothing to check.
             self.pos = end + 1;
@@ -1079,6 +1112,91 @@ fn string_run(bytes: &[u8]) -> usize {
     i
 }
 
+/// One bit per byte of the first 64 of `bytes` (bit `i` for `bytes[i]`) that is a quote, a
+/// backslash or a control character. Bytes past the end count as special (as control
+/// characters would): a string that seems to run into them is left to the careful reader.
+#[inline]
+fn block_specials(bytes: &[u8]) -> u64 {
+    let mut padded = [0u8; 64];
+    let block: &[u8; 64] = match bytes.get(..64) {
+        Some(block) => block.try_into().expect("64 bytes"),
+        None => {
+            padded[..bytes.len()].copy_from_slice(bytes);
+            &padded
+        }
+    };
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::block_specials(block)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        block_specials_by_words(block)
+    }
+}
+
+/// [`block_specials`] a word at a time, for any processor.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn block_specials_by_words(block: &[u8; 64]) -> u64 {
+    let mut mask = 0;
+    for (i, word) in block.chunks_exact(8).enumerate() {
+        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        // Exact marks (no borrow runs from one byte to the next), in each byte's high bit.
+        let zero = |y: u64| !(((y & splat(0x7f)) + splat(0x7f)) | y) & splat(0x80);
+        let control = !(((x | splat(0x80)) - splat(0x20)) | x) & splat(0x80);
+        let marks = zero(x ^ splat(b'"')) | zero(x ^ splat(b'\\')) | control;
+        // Gather the eight high bits into one byte.
+        let bits = ((marks >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
+        mask |= bits << (8 * i);
+    }
+    mask
+}
+
+/// Byte classes sixteen at a time, with SSE2: the one place of the library that needs
+/// `unsafe`, to call a function compiled for SSE2, which every x86-64 processor has.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_set_epi64x,
+    };
+
+    /// [`super::block_specials`] of a whole block.
+    #[inline(always)]
+    pub(super) fn block_specials(block: &[u8; 64]) -> u64 {
+        // SAFETY: `specials` needs only SSE2, which is part of the x86-64 baseline: every
+        // processor this code can run on has it.
+        unsafe { specials(block) }
+    }
+
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    fn specials(block: &[u8; 64]) -> u64 {
+        let mut mask = 0;
+        for (i, chunk) in block.chunks_exact(16).enumerate() {
+            let v = load(chunk.try_into().expect("sixteen bytes"));
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            // Unsigned `v <= 0x1f`: the minimum of the two is `v` itself.
+            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+            let bits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control));
+            mask |= u64::from(bits as u16) << (16 * i);
+        }
+        mask
+    }
+
+    /// Sixteen bytes as a vector, without a raw pointer: the compiler makes the two words one
+    /// unaligned load.
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    fn load(chunk: &[u8; 16]) -> __m128i {
+        let (low, high) = chunk.split_at(8);
+        let word = |half: &[u8]| i64::from_le_bytes(half.try_into().expect("eight bytes"));
+        _mm_set_epi64x(word(high), word(low))
+    }
+}
+
 /// How many bytes at the start of `bytes` (inside a container being skipped, outside its
 /// strings) are none of `"`, `[`, `]`, `{`, `}`. Reads a word at a time.
 #[inline]
@@ -1108,6 +1226,95 @@ fn structural_run(bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether a byte ends a run of plain string bytes, by definition.
+    fn is_special(b: u8) -> bool {
+        b == b'"' || b == b'\\' || b < 0x20
+    }
+
+    #[test]
+    fn blocks_mark_exactly_the_special_bytes() {
+        let mut blocks: Vec<Vec<u8>> = Vec::new();
+        // Every byte value at every position, among plain and special neighbours.
+        for value in 0..=255u8 {
+            for background in [b'a', b'"', 0x1f, 0x20, 0x80, 0xff] {
+                for at in [0, 7, 8, 15, 16, 31, 40, 63] {
+                    let mut block = vec![background; 64];
+                    block[at] = value;
+                    blocks.push(block);
+                }
+            }
+        }
+        // Short inputs: the missing bytes count as special.
+        for len in 0..64 {
+            blocks.push(
+                b"plain text \"quoted\" \\ \x01 \xc3\xa9"
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(len)
+                    .collect(),
+            );
+        }
+        for block in &blocks {
+            let mut expected = 0u64;
+            for i in 0..64 {
+                if block.get(i).is_none_or(|&b| is_special(b)) {
+                    expected |= 1 << i;
+                }
+            }
+            assert_eq!(block_specials(block), expected, "{block:?}");
+            let mut padded = [0u8; 64];
+            padded[..block.len()].copy_from_slice(block);
+            assert_eq!(block_specials_by_words(&padded), expected, "{block:?}");
+        }
+    }
+
+    #[test]
+    fn strings_are_read_whole_across_blocks() {
+        // Strings of every length from every offset, over block boundaries and up to the end
+        // of the input, with and without their closing quote.
+        let trie = FieldTrie::new();
+        let mut scratch = ScanScratch::default();
+        for offset in 0..70 {
+            for len in 0..150 {
+                let text: Vec<u8> = b"abcdefghij".iter().copied().cycle().take(len).collect();
+                let mut input = vec![b' '; offset];
+                input.push(b'"');
+                input.extend_from_slice(&text);
+                for closed in [true, false] {
+                    let mut input = input.clone();
+                    if closed {
+                        input.extend_from_slice(b"\" ,");
+                    }
+                    let mut scanner = Scanner {
+                        input: &input,
+                        pos: offset,
+                        trie: &trie,
+                        max_depth: 8,
+                        strict: false,
+                        may_stop: false,
+                        incomplete: 0,
+                        arrays: 0,
+                        open_arrays: 0,
+                        block: usize::MAX,
+                        specials: 0,
+                        scratch: &mut scratch,
+                    };
+                    // Read something before, so that the block cache is in use.
+                    assert_eq!(scanner.special_from(0), offset);
+                    match scanner.string() {
+                        Ok(s) => {
+                            assert!(closed);
+                            assert_eq!(s.raw(), &text[..]);
+                            assert_eq!(scanner.pos, offset + len + 2);
+                        }
+                        Err(_) => assert!(!closed),
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn runs_stop_at_the_first_special_byte() {

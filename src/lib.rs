@@ -69,7 +69,7 @@
 //! [`number`] and [`cidr`] hold the number and address arithmetic these rules need.
 
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod automaton;
 pub mod cidr;

@@ -283,7 +283,7 @@ fn bench_json_is_one_object_with_the_contract_keys() {
             300
         };
         assert!(
-            events >= 300 && events % share == 0,
+            events >= 300 && events.is_multiple_of(share),
             "whole passes: {events}"
         );
         let seconds = report["seconds"].as_f64().unwrap();
