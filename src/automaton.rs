@@ -78,7 +78,16 @@ impl Affixes {
         }
     }
 
+    #[inline]
     fn prefixes_of(&self, value: &[u8], emit: &mut impl FnMut(Hit)) {
+        // Most paths hold no affix of a kind: no call, no loop for them.
+        if self.lengths.is_empty() {
+            return;
+        }
+        self.lookup_prefixes(value, emit);
+    }
+
+    fn lookup_prefixes(&self, value: &[u8], emit: &mut impl FnMut(Hit)) {
         for &len in &self.lengths {
             if len > value.len() {
                 break;
@@ -89,7 +98,15 @@ impl Affixes {
         }
     }
 
+    #[inline]
     fn suffixes_of(&self, value: &[u8], emit: &mut impl FnMut(Hit)) {
+        if self.lengths.is_empty() {
+            return;
+        }
+        self.lookup_suffixes(value, emit);
+    }
+
+    fn lookup_suffixes(&self, value: &[u8], emit: &mut impl FnMut(Hit)) {
         for &len in &self.lengths {
             if len > value.len() {
                 break;
@@ -768,7 +785,9 @@ impl FieldIndex {
             Scalar::Bool(false) => self.falses.iter().copied().for_each(&mut *emit),
             Scalar::Null => self.nulls.iter().copied().for_each(&mut *emit),
         }
-        self.except.hits(value, emit);
+        if !self.except.all.is_empty() {
+            self.except.hits(value, emit);
+        }
         for (matcher, hits) in &self.others {
             if scalar_matches(matcher, value) {
                 hits.iter().copied().for_each(&mut *emit);
