@@ -823,13 +823,16 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                     }
                 }
                 let anchors = &anchors[..count];
+                // An anchor value outside every array goes with every value: then nothing is
+                // restricted, and no value needs a position check.
+                let restrict = restrict
+                    && anchors
+                        .iter()
+                        .all(|&h| !scratch.leaf_positions(h).is_empty());
                 let mut test = |leaf: u32| {
                     let l = &scratch.leaves[leaf as usize];
-                    if field
-                        .matchers()
-                        .iter()
-                        .any(|m| scalar_matches(m, &scratch.scalar(l)))
-                    {
+                    let value = scratch.scalar(l);
+                    if field.matchers().iter().any(|m| scalar_matches(m, &value)) {
                         hits.push((bit, leaf));
                         mask |= bit;
                         if l.positions.1 > 0 {
@@ -837,12 +840,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                         }
                     }
                 };
-                if restrict
-                    && seen.sorted
-                    && anchors
-                        .iter()
-                        .all(|&h| !scratch.leaf_positions(h).is_empty())
-                {
+                if restrict && seen.sorted {
                     // Jump to the anchor hits' elements instead of walking every value.
                     let list = &scratch.by_path[seen.start as usize..][..seen.count as usize];
                     let outer = |leaf: u32| scratch.leaf_positions(leaf)[0];
