@@ -447,11 +447,11 @@ pub struct FieldIndex {
 /// test per matcher.
 #[derive(Clone, Debug, Default)]
 struct Except {
-    /// Every matcher, numbered, with its hit.
+    /// Every matcher, numbered, with its hit, in increasing order of number.
     all: Vec<(u32, Hit)>,
-    /// String → the matchers that exclude it.
+    /// String → the matchers that exclude it, in increasing order.
     strings: HashMap<Box<[u8]>, Vec<u32>>,
-    /// Comparable number → the matchers that exclude it.
+    /// Comparable number → the matchers that exclude it, in increasing order.
     numbers: HashMap<ComparableNumber, Vec<u32>>,
     next: u32,
 }
@@ -462,17 +462,21 @@ impl Except {
         self.next += 1;
         self.all.push((id, hit));
         match excluded {
+            // A value listed twice is one exclusion: each list holds an id once.
             AnythingBut::Strings(list) => {
                 for s in list {
-                    self.strings
-                        .entry(s.as_bytes().into())
-                        .or_default()
-                        .push(id);
+                    let ids = self.strings.entry(s.as_bytes().into()).or_default();
+                    if ids.last() != Some(&id) {
+                        ids.push(id);
+                    }
                 }
             }
             AnythingBut::Numbers(list) => {
                 for &n in list {
-                    self.numbers.entry(n).or_default().push(id);
+                    let ids = self.numbers.entry(n).or_default();
+                    if ids.last() != Some(&id) {
+                        ids.push(id);
+                    }
                 }
             }
             // `FieldIndex::add` sends only string and number lists here.
@@ -537,8 +541,15 @@ impl Except {
             Scalar::Num(_, Some(n)) => self.numbers.get(n).map_or(&[], Vec::as_slice),
             _ => &[],
         };
+        if excluded.len() == self.all.len() {
+            return; // the usual case of a common value: every matcher excludes it
+        }
+        // Both lists hold ids in increasing order (ids are handed out in order, and removal
+        // keeps the order): walk them side by side.
+        let mut excluded = excluded.iter().peekable();
         for &(id, hit) in &self.all {
-            if !excluded.contains(&id) {
+            while excluded.next_if(|&&e| e < id).is_some() {}
+            if excluded.next_if(|&&e| e == id).is_none() {
                 emit(hit);
             }
         }
@@ -799,6 +810,59 @@ impl FieldIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anything_but_lists_let_through_exactly_what_they_do_not_name() {
+        // Overlapping lists, a value listed twice, one list naming every value, the same
+        // matcher twice, and removals in between: the hits are those of the plain reading.
+        let words = ["a", "b", "c", "d"];
+        let lists: Vec<Vec<&str>> = vec![
+            vec!["a"],
+            vec!["a", "a"],
+            vec!["b", "c"],
+            vec!["a", "b", "c", "d"],
+            vec!["d", "a"],
+            vec!["c"],
+            vec!["b", "c"],
+        ];
+        let mut except = Except::default();
+        let mut live = Vec::new();
+        let strings =
+            |list: &[&str]| AnythingBut::Strings(list.iter().map(|s| s.to_string()).collect());
+        for (branch, list) in lists.iter().enumerate() {
+            let hit = Hit {
+                branch: branch as u32,
+                slot: 0,
+            };
+            except.add(&strings(list), hit);
+            live.push((list.clone(), hit));
+        }
+        // A value listed twice by one matcher counts once: here it must not look excluded by
+        // both matchers.
+        let mut twice = Except::default();
+        twice.add(&strings(&["a", "a"]), Hit { branch: 0, slot: 0 });
+        twice.add(&strings(&["b"]), Hit { branch: 1, slot: 0 });
+        let mut got = Vec::new();
+        twice.hits(&Scalar::Str("a"), &mut |h| got.push(h.branch));
+        assert_eq!(got, [1]);
+        for removed in [None, Some(2), Some(0), Some(3)] {
+            if let Some(branch) = removed {
+                let at = live.iter().position(|(_, h)| h.branch == branch).unwrap();
+                let (list, hit) = live.remove(at);
+                except.remove(&strings(&list), hit);
+            }
+            for word in words.iter().chain(&["e"]) {
+                let mut got = Vec::new();
+                except.hits(&Scalar::Str(word), &mut |h| got.push(h.branch));
+                let expected: Vec<u32> = live
+                    .iter()
+                    .filter(|(list, _)| !list.contains(word))
+                    .map(|(_, h)| h.branch)
+                    .collect();
+                assert_eq!(got, expected, "{word} after removing {removed:?}");
+            }
+        }
+    }
 
     #[test]
     fn ranges_find_exactly_the_ranges_holding_a_point() {

@@ -840,7 +840,8 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                         }
                     }
                 };
-                if restrict && seen.sorted {
+                // A few values are walked; many are searched by element.
+                if restrict && seen.sorted && seen.count > WALK_BELOW {
                     // Jump to the anchor hits' elements instead of walking every value.
                     let list = &scratch.by_path[seen.start as usize..][..seen.count as usize];
                     let outer = |leaf: u32| scratch.leaf_positions(leaf)[0];
@@ -955,6 +956,10 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         consistency::satisfiable(&fields)
     }
 }
+
+/// Values on a path up to which verifying a slot walks them all rather than searching for
+/// the anchor's array elements among them (four binary searches per anchor value).
+const WALK_BELOW: u32 = 8;
 
 /// How many values a matcher lets through, roughly, by kind: lower is more selective.
 fn selectivity(matcher: &Matcher) -> u8 {
@@ -1198,11 +1203,13 @@ impl Scratch {
         }
     }
 
+    #[inline]
     fn leaf_positions(&self, leaf: u32) -> &[(u32, u32)] {
         let (start, len) = self.leaves[leaf as usize].positions;
         &self.positions[start as usize..(start + len) as usize]
     }
 
+    #[inline]
     fn scalar(&self, leaf: &Leaf) -> Scalar<'_> {
         let (start, len) = leaf.bytes;
         let text = &self.values[start as usize..(start + len) as usize];
