@@ -537,7 +537,7 @@ impl Except {
             return;
         }
         let excluded: &[u32] = match value {
-            Scalar::Str(s) => self.strings.get(s.as_bytes()).map_or(&[], Vec::as_slice),
+            Scalar::Str(s) => lookup(&self.strings, s.as_bytes()).map_or(&[], Vec::as_slice),
             Scalar::Num(_, Some(n)) => self.numbers.get(n).map_or(&[], Vec::as_slice),
             _ => &[],
         };
@@ -553,6 +553,21 @@ impl Except {
                 emit(hit);
             }
         }
+    }
+}
+
+/// Keys of a table up to which a lookup compares them one by one rather than hashing the
+/// value: an event value is usually rejected by its length alone, which is cheaper than
+/// hashing it (callgrind, CityLots: a few rules per path are the common case).
+const FEW_KEYS: usize = 4;
+
+/// `map.get(key)`, by comparison when the map is small.
+#[inline]
+fn lookup<'m, V>(map: &'m HashMap<Box<[u8]>, V>, key: &[u8]) -> Option<&'m V> {
+    if map.len() <= FEW_KEYS {
+        map.iter().find(|(k, _)| ***k == *key).map(|(_, v)| v)
+    } else {
+        map.get(key)
     }
 }
 
@@ -751,7 +766,7 @@ impl FieldIndex {
         match *value {
             Scalar::Str(s) => {
                 let bytes = s.as_bytes();
-                if let Some(hits) = self.strings.get(bytes) {
+                if let Some(hits) = lookup(&self.strings, bytes) {
                     hits.iter().copied().for_each(&mut *emit);
                 }
                 if !(self.addresses.is_empty() && self.cidr.is_empty()) {
@@ -768,13 +783,30 @@ impl FieldIndex {
                     && self.folded_prefixes.is_empty()
                     && self.folded_suffixes.is_empty())
                 {
-                    folded.clear();
-                    folded.extend(bytes.iter().map(u8::to_ascii_lowercase));
-                    if let Some(hits) = self.folded.get(folded.as_slice()) {
-                        hits.iter().copied().for_each(&mut *emit);
+                    if self.folded.len() <= FEW_KEYS
+                        && self.folded_prefixes.is_empty()
+                        && self.folded_suffixes.is_empty()
+                    {
+                        // A few keys, stored folded: compared in place, no folded copy.
+                        for (key, hits) in &self.folded {
+                            if key.len() == bytes.len()
+                                && key
+                                    .iter()
+                                    .zip(bytes)
+                                    .all(|(k, b)| *k == b.to_ascii_lowercase())
+                            {
+                                hits.iter().copied().for_each(&mut *emit);
+                            }
+                        }
+                    } else {
+                        folded.clear();
+                        folded.extend(bytes.iter().map(u8::to_ascii_lowercase));
+                        if let Some(hits) = self.folded.get(folded.as_slice()) {
+                            hits.iter().copied().for_each(&mut *emit);
+                        }
+                        self.folded_prefixes.prefixes_of(folded, emit);
+                        self.folded_suffixes.suffixes_of(folded, emit);
                     }
-                    self.folded_prefixes.prefixes_of(folded, emit);
-                    self.folded_suffixes.suffixes_of(folded, emit);
                 }
                 if !self.wildcards.patterns.is_empty() {
                     self.wildcards.matches(s, set, emit);
