@@ -730,7 +730,7 @@ impl<'a> Scanner<'a, '_> {
     /// for the last quote then reads cached bytes. Each name is then one vectorized search,
     /// except in a rest short for the number of names, where starting a search per name
     /// costs more than one walk over the quotes.
-    fn rest_is_inert(&self) -> bool {
+    fn rest_is_inert(&mut self) -> bool {
         let rest = &self.input[self.pos..];
         if memchr::memchr(b'\\', rest).is_some() {
             return false;
@@ -763,32 +763,34 @@ impl<'a> Scanner<'a, '_> {
                 }
             }
         }
-        let names_at = |at: usize| {
-            let after = &rest[at + 1..];
-            match after.first() {
-                Some(&b) if first_bytes[usize::from(b >> 6)] & (1 << (b & 63)) != 0 => {
-                    chain.iter().any(|&state| {
-                        nodes[state as usize]
-                            .children
-                            .iter()
-                            .any(|(name, _)| after.starts_with(name))
-                    })
-                }
-                _ => false,
+        // The quotes come from the scanner's index of special bytes (quotes, backslashes and
+        // control characters; no backslash is left here), block by block.
+        let start = self.pos;
+        let mut at = start;
+        loop {
+            at = self.special_from(at);
+            if at >= start + rest.len() {
+                return true;
             }
-        };
-        let mut start = 0;
-        while start < rest.len() {
-            let mut marks = quote_marks(&rest[start..]);
-            while marks != 0 {
-                if names_at(start + (marks.trailing_zeros() / 8) as usize) {
+            if self.input[at] == b'"' {
+                let after = &self.input[at + 1..start + rest.len()];
+                let chain = &self.scratch.chain;
+                let nodes = &self.trie.nodes;
+                let named = after.first().is_some_and(|&b| {
+                    first_bytes[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+                        && chain.iter().any(|&state| {
+                            nodes[state as usize]
+                                .children
+                                .iter()
+                                .any(|(name, _)| after.starts_with(name))
+                        })
+                });
+                if named {
                     return false;
                 }
-                marks &= marks - 1;
             }
-            start += 8;
+            at += 1;
         }
-        true
     }
 
     /// Where member `key` leads from `state`.
@@ -887,6 +889,7 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
+    #[inline]
     fn check_depth(&self, depth: usize) -> Result<(), EventError> {
         if depth > self.max_depth {
             return Err(self.error(JsonErrorKind::TooDeep {
@@ -1062,22 +1065,6 @@ impl<'a> Scanner<'a, '_> {
             _ => Err(self.unexpected()),
         }
     }
-}
-
-/// The high bit of each byte among the first eight of `bytes` that is a quote.
-#[inline]
-fn quote_marks(bytes: &[u8]) -> u64 {
-    let word = match bytes.get(..8) {
-        Some(word) => word.try_into().expect("eight bytes"),
-        None => {
-            let mut word = [0u8; 8];
-            word[..bytes.len()].copy_from_slice(bytes);
-            word
-        }
-    };
-    let x = u64::from_le_bytes(word) ^ splat(b'"');
-    // Exact marks, unlike `zero_bytes`: no borrow runs from one byte to the next.
-    !(((x & splat(0x7f)) + splat(0x7f)) | x) & splat(0x80)
 }
 
 /// Marks (in its high bit) every byte of `x` that is zero; the lowest mark is exact, marks
