@@ -214,17 +214,24 @@ impl fmt::Display for Json {
 /// ```
 pub fn write_string(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
     out.write_char('"')?;
-    for c in s.chars() {
-        match c {
-            '"' => out.write_str("\\\"")?,
-            '\\' => out.write_str("\\\\")?,
-            '\n' => out.write_str("\\n")?,
-            '\r' => out.write_str("\\r")?,
-            '\t' => out.write_str("\\t")?,
-            c if (c as u32) < 0x20 => write!(out, "\\u{:04x}", c as u32)?,
-            c => out.write_char(c)?,
+    let mut rest = s;
+    // Runs of characters that need no escape are written whole.
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| b == b'"' || b == b'\\' || b < 0x20)
+    {
+        out.write_str(&rest[..at])?;
+        match rest.as_bytes()[at] {
+            b'"' => out.write_str("\\\"")?,
+            b'\\' => out.write_str("\\\\")?,
+            b'\n' => out.write_str("\\n")?,
+            b'\r' => out.write_str("\\r")?,
+            b'\t' => out.write_str("\\t")?,
+            b => write!(out, "\\u{:04x}", b)?,
         }
+        rest = &rest[at + 1..];
     }
+    out.write_str(rest)?;
     out.write_char('"')
 }
 
@@ -675,6 +682,36 @@ mod tests {
 
     fn err(input: &str) -> JsonErrorKind {
         Json::parse(input.as_bytes()).unwrap_err().kind().clone()
+    }
+
+    #[test]
+    fn written_strings_read_back_as_themselves() {
+        let mut texts: Vec<String> = (0u8..0x80).map(|b| format!("a{}b", b as char)).collect();
+        texts.extend(
+            [
+                "",
+                "plain",
+                "\"\"",
+                "\\\\",
+                "é€😀\u{7f}",
+                "end\\",
+                "\"start",
+                "\u{1}\u{1f}",
+            ]
+            .map(String::from),
+        );
+        for text in texts {
+            let mut out = String::new();
+            write_string(&mut out, &text).unwrap();
+            assert!(out.bytes().all(|b| b >= 0x20), "{out:?}");
+            assert_eq!(
+                Json::parse(out.as_bytes()).unwrap(),
+                Json::String(text.clone())
+            );
+        }
+        let mut out = String::new();
+        write_string(&mut out, "tab\there \u{1}").unwrap();
+        assert_eq!(out, r#""tab\there \u0001""#);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! rules; 2 the input was invalid (a pattern AWS would reject, an event that is not a JSON
 //! object, a file that cannot be read, or a usage error).
 
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -290,7 +290,9 @@ const BLOCK: usize = 1 << 20;
 struct Job {
     seq: usize,
     first_line: usize,
+    /// The lines are `block[..len]`; the rest of the block is room for reading.
     block: Vec<u8>,
+    len: usize,
 }
 
 fn match_events(
@@ -323,11 +325,15 @@ fn match_events(
     let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(threads * 2);
     let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
     let (results, finished) = std::sync::mpsc::channel::<(usize, Piece)>();
+    // Blocks go back to the reader once matched, to be filled again: a fresh megabyte per job
+    // would cost the system's page faults on every one.
+    let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_jobs(&mut input, &jobs));
+        let reader = scope.spawn(move || read_jobs(&mut input, &jobs, &recycled));
         for _ in 0..threads {
             let queue = queue.clone();
             let results = results.clone();
+            let recycle = recycle.clone();
             let snapshot = &snapshot;
             scope.spawn(move || {
                 let mut scratch = Scratch::new();
@@ -338,6 +344,7 @@ fn match_events(
                     };
                     let Ok(job) = job else { return };
                     let piece = match_block(snapshot, &job, &mut scratch);
+                    recycle.send(job.block).ok();
                     if results.send((job.seq, piece)).is_err() {
                         return; // the writer gave up
                     }
@@ -385,64 +392,99 @@ fn write_piece(out: &mut impl Write, piece: &Piece) -> Result<(), Failure> {
 
 /// Cuts the input into jobs of whole lines (the last line of the input may lack its newline).
 ///
+/// The input is read straight into the blocks that become jobs (blocks come back from the
+/// workers to be filled again), so that the reader, which competes with the workers for the
+/// cores, touches each byte little: one read, one search for line ends.
+///
 /// Memory stays bounded whatever the input: a line longer than the largest event the matcher
 /// accepts is kept only up to one byte past that size (so that matching reports it as too
 /// large, under its own line number), and the rest of it is read and dropped.
-fn read_jobs(input: &mut dyn Read, jobs: &std::sync::mpsc::SyncSender<Job>) -> std::io::Result<()> {
-    let mut reader = std::io::BufReader::with_capacity(1 << 16, input);
-    let mut block: Vec<u8> = Vec::with_capacity(BLOCK + (1 << 16));
-    // Where the line being read starts in `block`, and whether its rest is being dropped.
-    let (mut line_start, mut dropping) = (0, false);
+fn read_jobs(
+    input: &mut dyn Read,
+    jobs: &std::sync::mpsc::SyncSender<Job>,
+    recycled: &std::sync::mpsc::Receiver<Vec<u8>>,
+) -> std::io::Result<()> {
+    const READ: usize = 1 << 16;
+    let fresh = || {
+        recycled
+            .try_recv()
+            .unwrap_or_else(|_| vec![0; BLOCK + READ])
+    };
+    let mut block = fresh();
+    // `block[..filled]` holds whole lines, then the start of the line being read, from
+    // `line_start`; `dropping` while the rest of a line over the bound is skipped.
+    let (mut filled, mut line_start, mut dropping) = (0, 0, false);
     let (mut seq, mut line) = (0, 0);
-    let mut send = |block: Vec<u8>| {
+    let mut send = |block: Vec<u8>, len: usize| {
         let first_line = line;
-        line += memchr::memchr_iter(b'\n', &block).count();
+        line += memchr::memchr_iter(b'\n', &block[..len]).count();
         let job = Job {
             seq,
             first_line,
             block,
+            len,
         };
         seq += 1;
         jobs.send(job).is_ok()
     };
     loop {
-        let buf = match reader.fill_buf() {
-            Ok(buf) => buf,
+        if block.len() < filled + READ {
+            // Only a line longer than a block gets here: it grows up to the bound.
+            block.resize(filled + READ, 0);
+        }
+        let n = match input.read(&mut block[filled..filled + READ]) {
+            Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        if buf.is_empty() {
-            if !block.is_empty() {
-                send(block);
+        if n == 0 {
+            if filled > 0 {
+                send(block, filled);
             }
             return Ok(());
         }
-        let (take, newline) = match memchr::memchr(b'\n', buf) {
-            Some(at) => (at + 1, true),
-            None => (buf.len(), false),
-        };
-        if !dropping {
-            let room = (MAX_EVENT_SIZE + 1).saturating_sub(block.len() - line_start);
-            let keep = take.min(room);
-            block.extend_from_slice(&buf[..keep]);
-            dropping = keep < take;
+        let mut new = filled..filled + n;
+        if dropping {
+            // The line's rest ends at its newline, which is kept with what follows.
+            let Some(at) = memchr::memchr(b'\n', &block[new.clone()]) else {
+                continue;
+            };
+            block.copy_within(new.start + at..new.end, filled);
+            new = filled..filled + n - at;
+            dropping = false;
         }
-        reader.consume(take);
-        if newline {
-            if dropping {
-                block.push(b'\n');
-                dropping = false;
-            }
-            line_start = block.len();
-            if block.len() >= BLOCK {
-                if !send(std::mem::replace(
-                    &mut block,
-                    Vec::with_capacity(BLOCK + (1 << 16)),
-                )) {
-                    return Ok(()); // the workers are gone: the writer gave up
+        // Only the line being read can pass the bound: the others end within this read.
+        let first_end = memchr::memchr(b'\n', &block[new.clone()]).map(|at| new.start + at);
+        let cut = line_start + MAX_EVENT_SIZE + 1;
+        if first_end.unwrap_or(new.end) > cut {
+            match first_end {
+                Some(end) => {
+                    block.copy_within(end..new.end, cut);
+                    new = cut..cut + (new.end - end);
                 }
-                line_start = 0;
+                None => {
+                    filled = cut;
+                    dropping = true;
+                    continue;
+                }
             }
+        }
+        filled = new.end;
+        if let Some(at) = memchr::memrchr(b'\n', &block[new.clone()]) {
+            line_start = new.start + at + 1;
+        }
+        if line_start >= BLOCK {
+            // Whole lines go out; the line being read starts the next block.
+            let mut next = fresh();
+            let tail = filled - line_start;
+            if next.len() < tail + READ {
+                next.resize(tail + READ, 0);
+            }
+            next[..tail].copy_from_slice(&block[line_start..filled]);
+            if !send(std::mem::replace(&mut block, next), line_start) {
+                return Ok(()); // the workers are gone: the writer gave up
+            }
+            (filled, line_start) = (tail, 0);
         }
     }
 }
@@ -459,8 +501,16 @@ struct Piece {
 fn match_block(snapshot: &evmatch::Snapshot<Name>, job: &Job, scratch: &mut Scratch) -> Piece {
     let mut names: Vec<&Name> = Vec::new();
     let mut piece = Piece::default();
-    let block = job.block.strip_suffix(b"\n").unwrap_or(&job.block);
-    for (i, line) in block.split(|&b| b == b'\n').enumerate() {
+    let block = &job.block[..job.len];
+    let block = block.strip_suffix(b"\n").unwrap_or(block);
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', block).chain(std::iter::once(block.len()));
+    let lines = ends.map(|end| {
+        let line = &block[start..end];
+        start = end + 1;
+        line
+    });
+    for (i, line) in lines.enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }

@@ -125,6 +125,58 @@ fn an_event_over_16_mib_is_an_error() {
 }
 
 #[test]
+fn match_reads_every_line_around_a_line_over_16_mib() {
+    // Enough lines before and after to fill several read blocks, the long line between them
+    // (read in many pieces, cut, its rest dropped), and a last line without its newline.
+    let small = |i: usize| {
+        format!(
+            "{{\"source\": \"lambda\", \"n\": {i}, \"pad\": \"{}\"}}\n",
+            "p".repeat(i % 97)
+        )
+    };
+    let mut input = String::new();
+    for i in 0..20_000 {
+        input.push_str(&small(i));
+    }
+    // One line long enough to be read in many pieces, one that ends just past the bound.
+    for extra in [100_000, 10] {
+        let long = format!(r#"{{"a": "{}"}}"#, "x".repeat(MAX_EVENT_SIZE + extra));
+        input.push_str(&long);
+        input.push('\n');
+        for i in 0..20_000 {
+            input.push_str(&small(i));
+        }
+    }
+    input.push_str(r#"{"source": "lambda"}"#);
+    let dir = std::env::temp_dir().join(format!("evmatch-reader-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (rules, events) = (dir.join("rules.json"), dir.join("events.ndjson"));
+    std::fs::write(&rules, r#"{"all": {"source": ["lambda"]}}"#).unwrap();
+    std::fs::write(&events, &input).unwrap();
+    let o = evmatch(
+        &[
+            "match",
+            "--rules",
+            rules.to_str().unwrap(),
+            events.to_str().unwrap(),
+        ],
+        b"",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().count(), 60_001);
+    assert!(out.lines().all(|l| l == r#"["all"]"#));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    for (line, number) in lines.iter().zip([20_001, 40_002]) {
+        let expected = format!("line {number}: event is not valid JSON: input larger than");
+        assert!(line.starts_with(&expected), "{err}");
+    }
+}
+
+#[test]
 fn invalid_utf8_and_lone_surrogates_are_errors() {
     library_rejects_event(b"{\"a\": \"\xff\xfe\"}", |k| {
         matches!(k, JsonErrorKind::InvalidUtf8)
