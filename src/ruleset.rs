@@ -444,6 +444,11 @@ pub struct Snapshot<N> {
     /// Per path: the kinds of value some rule there can accept ([`ValueKinds`]); the scan keeps
     /// no other value. Only grows (a removed rule leaves its kinds behind, harmlessly).
     accepts: Arc<Vec<u8>>,
+    /// Per path: whether some branch verifies the values there after the scan (a branch of
+    /// several fields, or one that absence can satisfy). Values elsewhere are only looked up:
+    /// the branches they reach have one field, and the lookup is their whole verdict. Only
+    /// grows, like `accepts`.
+    keep: Arc<Vec<bool>>,
     /// Branch id → branch; `None` once removed.
     branches: Arc<Vec<Option<Arc<BranchInfo>>>>,
     names: Arc<Vec<Option<N>>>,
@@ -462,6 +467,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             path_ids: Arc::new(HashMap::new()),
             fields: Vec::new(),
             accepts: Arc::new(Vec::new()),
+            keep: Arc::new(Vec::new()),
             branches: Arc::new(Vec::new()),
             names: Arc::new(Vec::new()),
             name_index: Arc::new(HashMap::new()),
@@ -480,6 +486,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         Arc::make_mut(&mut self.trie).insert(path, id);
         self.fields.push(Arc::new(FieldIndex::default()));
         Arc::make_mut(&mut self.accepts).push(0);
+        Arc::make_mut(&mut self.keep).push(false);
         id
     }
 
@@ -550,8 +557,12 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             fields: fields.to_vec(),
             paths: Vec::with_capacity(fields.len()),
         };
+        let verified = fields.len() > 1 || fields.iter().any(FieldCondition::matches_absent);
         for (slot, field) in fields.iter().enumerate() {
             let path = self.path_id(field.path());
+            if verified && !self.keep[path.0 as usize] {
+                Arc::make_mut(&mut self.keep)[path.0 as usize] = true;
+            }
             let kinds = field
                 .matchers()
                 .iter()
@@ -1230,6 +1241,10 @@ impl<N> Visitor for Collector<'_, '_, N> {
     }
 
     fn leaf(&mut self, path: PathId, value: Value<'_>, positions: &[(u32, u32)]) {
+        if !self.snapshot.keep[path.0 as usize] {
+            self.look_up(path, value);
+            return;
+        }
         let scratch = &mut *self.scratch;
         let epoch = scratch.epoch;
         let leaf = scratch.leaves.len() as u32;
@@ -1304,6 +1319,47 @@ impl<N> Visitor for Collector<'_, '_, N> {
                 if entry.hits == NO_LEAF || anchor_hits[entry.hits as usize].0 != leaf {
                     anchor_hits.push((leaf, entry.hits));
                     entry.hits = (anchor_hits.len() - 1) as u32;
+                }
+            },
+        );
+    }
+}
+
+impl<N> Collector<'_, '_, N> {
+    /// [`Visitor::leaf`] at a path where no branch verifies values: the value is looked up and
+    /// not kept, and the branches it hits are candidates that need no verifying.
+    fn look_up(&mut self, path: PathId, value: Value<'_>) {
+        let scratch = &mut *self.scratch;
+        let scalar = match value {
+            Value::String(raw) => match raw.decode(&mut scratch.text) {
+                Ok(s) => Scalar::Str(s),
+                Err(kind) => {
+                    scratch
+                        .error
+                        .get_or_insert(EventError::Malformed(JsonError::new(kind, raw.raw(), 0)));
+                    return;
+                }
+            },
+            Value::Number(text, number) => Scalar::Num(text, number),
+            Value::True => Scalar::Bool(true),
+            Value::False => Scalar::Bool(false),
+            Value::Null => Scalar::Null,
+        };
+        let epoch = scratch.epoch;
+        let candidate = &mut scratch.candidate;
+        let touched = &mut scratch.touched;
+        self.snapshot.fields[path.0 as usize].hits(
+            &scalar,
+            &mut scratch.folded,
+            &mut scratch.set,
+            &mut |hit: Hit| {
+                let entry = &mut candidate[hit.branch as usize];
+                if entry.epoch != epoch {
+                    *entry = Candidate {
+                        epoch,
+                        hits: NO_LEAF,
+                    };
+                    touched.push(hit.branch);
                 }
             },
         );
@@ -1502,6 +1558,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             + map_bytes(&self.name_index, |_, e| e.branches.capacity() * 4)
             + map_bytes(&self.path_ids, |k, _| k.len())
             + self.accepts.capacity()
+            + self.keep.capacity()
             + self.absence_only.capacity() * 4;
         stats
     }
