@@ -691,7 +691,12 @@ impl<'a> Scanner<'a, '_> {
             }
             self.skip_ws();
             if child.is_somewhere() {
-                self.value(child.state(), depth, visitor)?;
+                if self.input.get(self.pos) == Some(&b'"') {
+                    // Most values read are strings: no detour through the dispatch either.
+                    self.string_value(child.state(), visitor)?;
+                } else {
+                    self.value(child.state(), depth, visitor)?;
+                }
             } else {
                 match self.input.get(self.pos) {
                     // Most skipped members are strings: no detour through the dispatch.
@@ -814,14 +819,7 @@ impl<'a> Scanner<'a, '_> {
         let value = match self.input.get(self.pos) {
             Some(b'{') => return self.object(state, depth + 1, visitor),
             Some(b'[') => return self.array(state, depth + 1, visitor),
-            Some(b'"') => {
-                let s = self.string()?;
-                if path.is_some() && !self.strict && s.escaped {
-                    // Values on a rule's path are checked fully.
-                    self.check_string(s, self.pos - 1 - s.raw.len())?;
-                }
-                Value::String(s)
-            }
+            Some(b'"') => return self.string_value(state, visitor),
             Some(b'-' | b'0'..=b'9') => {
                 let start = self.pos;
                 let (end, comparable) = ComparableNumber::lex(self.input, start)
@@ -838,6 +836,24 @@ impl<'a> Scanner<'a, '_> {
         if let Some(path) = path {
             if visitor.wants(path) & Kinds::of(&value) != 0 {
                 visitor.leaf(path, value, &self.scratch.positions);
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Scanner::value`] for a string.
+    #[inline(always)]
+    fn string_value(&mut self, state: TrieState, visitor: &mut impl Visitor) -> Result<(), Halt> {
+        let s = self.string()?;
+        let path = self.trie.path(state);
+        if path.is_some() && !self.strict && s.escaped {
+            // Values on a rule's path are checked fully.
+            self.check_string(s, self.pos - 1 - s.raw.len())?;
+        }
+        self.end_of_scalar()?;
+        if let Some(path) = path {
+            if visitor.wants(path) & Kinds::STRING != 0 {
+                visitor.leaf(path, Value::String(s), &self.scratch.positions);
             }
         }
         Ok(())
