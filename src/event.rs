@@ -80,6 +80,9 @@ struct TrieNode {
     /// The same, hashed, once there are many children.
     lookup: Option<ahash::AHashMap<Box<[u8]>, u32>>,
     path: Option<PathId>,
+    /// The first bytes of the keys that can lead to a child (a bit set over the 256 byte
+    /// values): most keys of an event lead nowhere, and their first byte alone says so.
+    first_bytes: [u64; 4],
     /// One finder of `"segment` per child: the proof that the rest of an event holds no key
     /// that leads here.
     probes: Vec<memmem::Finder<'static>>,
@@ -164,6 +167,9 @@ impl FieldTrie {
                     self.nodes.push(TrieNode::default());
                     let node = &mut self.nodes[state as usize];
                     node.children.push((segment.into(), next));
+                    // An empty segment is reached by a dotted key that starts with its dot.
+                    let first = segment.first().copied().unwrap_or(b'.');
+                    node.first_bytes[usize::from(first >> 6)] |= 1 << (first & 63);
                     let mut probe = Vec::with_capacity(segment.len() + 1);
                     probe.push(b'"');
                     probe.extend_from_slice(segment);
@@ -207,6 +213,11 @@ impl FieldTrie {
     #[inline(always)]
     fn step(&self, state: TrieState, key: &[u8]) -> Reached {
         let node = &self.nodes[state.0 as usize];
+        if let Some(&b) = key.first() {
+            if node.first_bytes[usize::from(b >> 6)] & (1 << (b & 63)) == 0 {
+                return Reached::NOWHERE;
+            }
+        }
         // Segments hold no dot: a key that names a child is dot-free, and a dotted key can lead
         // somewhere only if it starts with a child's name and a dot.
         let dotted = match &node.lookup {

@@ -86,7 +86,7 @@ impl<'e> Leaves<'e> {
             by_path: HashMap::new(),
         };
         let mut arrays = 0;
-        leaves.collect(event, String::new(), &mut Vec::new(), &mut arrays);
+        leaves.collect(event, None, &mut Vec::new(), &mut arrays);
         leaves
     }
 
@@ -98,19 +98,20 @@ impl<'e> Leaves<'e> {
     fn collect(
         &mut self,
         value: &'e Json,
-        path: String,
+        path: Option<String>,
         positions: &mut Vec<(u32, u32)>,
         arrays: &mut u32,
     ) {
         match value {
             Json::Object(members) => {
                 for (key, member) in members {
-                    let child = if path.is_empty() {
-                        key.clone()
-                    } else {
-                        format!("{path}.{key}")
+                    // Keys join with dots, an empty key too: `{"": {"x": 1}}` is at `.x`,
+                    // the path of the pattern `{"": {"x": [1]}}`.
+                    let child = match &path {
+                        None => key.clone(),
+                        Some(path) => format!("{path}.{key}"),
                     };
-                    self.collect(member, child, positions, arrays);
+                    self.collect(member, Some(child), positions, arrays);
                 }
             }
             Json::Array(items) => {
@@ -122,10 +123,14 @@ impl<'e> Leaves<'e> {
                     positions.pop();
                 }
             }
-            scalar => self.by_path.entry(path).or_default().push(Leaf {
-                value: scalar,
-                positions: positions.clone(),
-            }),
+            scalar => self
+                .by_path
+                .entry(path.unwrap_or_default())
+                .or_default()
+                .push(Leaf {
+                    value: scalar,
+                    positions: positions.clone(),
+                }),
         }
     }
 }
