@@ -562,9 +562,11 @@ impl Except {
 const FEW_KEYS: usize = 4;
 
 /// `map.get(key)`, by comparison when the map is small.
-#[inline]
+#[inline(always)]
 fn lookup<'m, V>(map: &'m HashMap<Box<[u8]>, V>, key: &[u8]) -> Option<&'m V> {
-    if map.len() <= FEW_KEYS {
+    if map.is_empty() {
+        None
+    } else if map.len() <= FEW_KEYS {
         map.iter().find(|(k, _)| ***k == *key).map(|(_, v)| v)
     } else {
         map.get(key)
