@@ -1307,14 +1307,7 @@ impl<N> Visitor for Collector<'_, '_, N> {
             &mut scratch.folded,
             &mut scratch.set,
             &mut |hit: Hit| {
-                let entry = &mut candidate[hit.branch as usize];
-                if entry.epoch != epoch {
-                    *entry = Candidate {
-                        epoch,
-                        hits: NO_LEAF,
-                    };
-                    touched.push(hit.branch);
-                }
+                let entry = candidate_entry(candidate, touched, hit.branch, epoch);
                 // One entry per leaf, however many of the anchor's matchers it satisfies.
                 if entry.hits == NO_LEAF || anchor_hits[entry.hits as usize].0 != leaf {
                     anchor_hits.push((leaf, entry.hits));
@@ -1353,17 +1346,30 @@ impl<N> Collector<'_, '_, N> {
             &mut scratch.folded,
             &mut scratch.set,
             &mut |hit: Hit| {
-                let entry = &mut candidate[hit.branch as usize];
-                if entry.epoch != epoch {
-                    *entry = Candidate {
-                        epoch,
-                        hits: NO_LEAF,
-                    };
-                    touched.push(hit.branch);
-                }
+                candidate_entry(candidate, touched, hit.branch, epoch);
             },
         );
     }
+}
+
+/// The entry of `branch` among this event's candidates, new (and listed in `touched`) when
+/// the branch was not one yet.
+#[inline(always)]
+fn candidate_entry<'c>(
+    candidate: &'c mut [Candidate],
+    touched: &mut Vec<u32>,
+    branch: u32,
+    epoch: u32,
+) -> &'c mut Candidate {
+    let entry = &mut candidate[branch as usize];
+    if entry.epoch != epoch {
+        *entry = Candidate {
+            epoch,
+            hits: NO_LEAF,
+        };
+        touched.push(branch);
+    }
+    entry
 }
 
 /// Loading rule files, explaining results, and statistics.
