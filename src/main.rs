@@ -404,7 +404,7 @@ fn read_jobs(
     jobs: &std::sync::mpsc::SyncSender<Job>,
     recycled: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) -> std::io::Result<()> {
-    const READ: usize = 1 << 16;
+    const READ: usize = 1 << 18;
     let fresh = || {
         recycled
             .try_recv()
