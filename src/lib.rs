@@ -45,8 +45,10 @@
 //!             → [verify each field, consistency fold over array elements] → rule names
 //! ```
 //!
-//! The scan reads the event's bytes once, skips what no rule names without parsing it, borrows
-//! strings from the input, and stops reading as soon as the rest of the event provably cannot
+//! The scan reads the event's bytes once, finds where strings end in a bit index of each
+//! 64-byte block's quotes, backslashes and control bytes (built sixteen bytes at a time with
+//! SSE2 on x86-64), skips what no rule names without parsing it, borrows strings from the
+//! input, and stops reading as soon as the rest of the event provably cannot
 //! change the result ([`Validation::Fast`]; [`Validation::Strict`] validates every byte); the
 //! per-path indexes cost the same for one rule as for a hundred thousand; updates publish an
 //! immutable [`Snapshot`] that readers pick up atomically.
