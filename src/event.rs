@@ -167,9 +167,16 @@ impl FieldTrie {
                     self.nodes.push(TrieNode::default());
                     let node = &mut self.nodes[state as usize];
                     node.children.push((segment.into(), next));
-                    // An empty segment is reached by a dotted key that starts with its dot.
-                    let first = segment.first().copied().unwrap_or(b'.');
-                    node.first_bytes[usize::from(first >> 6)] |= 1 << (first & 63);
+                    // An empty segment is reached by the empty key, whose text (in the proof's
+                    // view, after its opening quote) starts with the closing quote, and by a
+                    // dotted key that starts with its dot.
+                    let firsts = match segment.first() {
+                        Some(&b) => [b, b],
+                        None => [b'"', b'.'],
+                    };
+                    for b in firsts {
+                        node.first_bytes[usize::from(b >> 6)] |= 1 << (b & 63);
+                    }
                     let mut probe = Vec::with_capacity(segment.len() + 1);
                     probe.push(b'"');
                     probe.extend_from_slice(segment);
@@ -785,15 +792,12 @@ impl<'a> Scanner<'a, '_> {
             });
         }
         // A short rest: one pass over its quotes, each tested against the names' first bytes.
-        let mut first_bytes = [0u64; 4];
-        for &state in chain {
-            for (name, _) in &nodes[state as usize].children {
-                match name.first() {
-                    Some(&b) => first_bytes[usize::from(b >> 6)] |= 1 << (b & 63),
-                    None => return false, // an empty name: any quote could open it
-                }
+        let first_bytes = chain.iter().fold([0u64; 4], |mut bytes, &state| {
+            for (b, node_bytes) in bytes.iter_mut().zip(nodes[state as usize].first_bytes) {
+                *b |= node_bytes;
             }
-        }
+            bytes
+        });
         // The quotes come from the scanner's index of special bytes (quotes, backslashes and
         // control characters; no backslash is left here), block by block.
         let start = self.pos;
@@ -804,7 +808,8 @@ impl<'a> Scanner<'a, '_> {
                 return true;
             }
             if self.input[at] == b'"' {
-                let after = &self.input[at + 1..start + rest.len()];
+                // Up to and with the last quote: the empty key's text ends there.
+                let after = &self.input[at + 1..=start + rest.len()];
                 let chain = &self.scratch.chain;
                 let nodes = &self.trie.nodes;
                 let named = after.first().is_some_and(|&b| {

@@ -84,6 +84,7 @@ fn the_last_key_of_an_event_is_seen_however_long_the_tail_after_it() {
     ));
     let pattern = r#"{"": [5], "b": [2]}"#;
     assert!(agree(pattern, r#"{"":1,"b":2,"c":"","":5}"#));
+    assert!(agree(pattern, r#"{"":1,"b":2,"c":"x","":5}"#));
     assert!(!agree(pattern, r#"{"":1,"b":2,"c":"x","d":5}"#));
     // Keys are turned away by their first byte: an empty segment is reached by a dotted key
     // that starts with its dot, and a dotted key by its first segment's first byte.
