@@ -501,13 +501,7 @@ pub fn destination_record(rng: &mut Rng) -> String {
         _ => "EventAgeExceeded",
     };
     let success = condition == "Success";
-    let (day, hour, minute, second, milli) = (
-        rng.below(28) + 1,
-        rng.below(24),
-        rng.below(60),
-        rng.below(60),
-        rng.below(1000),
-    );
+    let (day, hour, minute, second, milli) = moment(rng);
     let mut out = String::with_capacity(2048);
     out.push_str(r#"{"version":"0","id":""#);
     uuid(&mut out, rng);
@@ -673,6 +667,17 @@ pub fn scaling_rules(count: usize, mixed: bool, seed: u64) -> Vec<(String, Strin
     rules
 }
 
+/// A moment in November 2026: day, hour, minute, second, millisecond.
+fn moment(rng: &mut Rng) -> (u64, u64, u64, u64, u64) {
+    (
+        rng.below(28) + 1,
+        rng.below(24),
+        rng.below(60),
+        rng.below(60),
+        rng.below(1000),
+    )
+}
+
 /// One invocation outcome, in the form [`Invocation::from_json`] reads: the input of the
 /// destination router. About 70% succeed (returning `source` and `action`, as "destined"
 /// functions do), 20% exhaust their retries with an error and a stack trace, and 10% exceed
@@ -692,13 +697,7 @@ pub fn invocation(rng: &mut Rng) -> String {
     let function = *rng.pick(FUNCTIONS);
     let region = *rng.pick(&["us-east-1", "eu-west-1"]);
     let version = *rng.pick(&["$LATEST", "3", "12"]);
-    let (day, hour, minute, second, milli) = (
-        rng.below(28) + 1,
-        rng.below(24),
-        rng.below(60),
-        rng.below(60),
-        rng.below(1000),
-    );
+    let (day, hour, minute, second, milli) = moment(rng);
     let mut out = String::with_capacity(1024);
     out.push_str(r#"{"requestId":""#);
     uuid(&mut out, rng);
