@@ -1,6 +1,8 @@
 //! The Lambda Destinations router: records as Lambda writes them, and the router example on
 //! the committed corpus, checked against the reference matcher.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -25,17 +27,7 @@ fn example(name: &str) -> PathBuf {
 }
 
 fn run_router(args: &[&str], stdin: &[u8]) -> std::process::Output {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(example("destination_router"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run the destination_router example");
-    child.stdin.take().unwrap().write_all(stdin).ok();
-    child.wait_with_output().expect("the example ran")
+    common::run(&example("destination_router"), args, stdin)
 }
 
 #[test]

@@ -59,24 +59,33 @@ pub fn load(path: &str) -> Vec<Case> {
         .collect()
 }
 
-/// Runs `evmatch` with `args`, feeding `stdin` from another thread: with large inputs the child
+/// Runs `evmatch` with `args`, feeding `stdin` from another thread (see [`run`]).
+pub fn evmatch(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    run(
+        std::path::Path::new(env!("CARGO_BIN_EXE_evmatch")),
+        args,
+        stdin,
+    )
+}
+
+/// Runs `program` with `args`, feeding `stdin` from another thread: with large inputs the child
 /// fills its stdout pipe before it has read all of stdin, and a single-threaded writer would
 /// deadlock against it. A child that exits before reading (an invalid rule file) closes the
 /// pipe, so write errors are ignored.
-pub fn evmatch(args: &[&str], stdin: &[u8]) -> std::process::Output {
+pub fn run(program: &std::path::Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_evmatch"))
+    let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run evmatch");
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
     let mut pipe = child.stdin.take().expect("piped stdin");
     let input = stdin.to_vec();
     let feeder = std::thread::spawn(move || pipe.write_all(&input));
-    let out = child.wait_with_output().expect("evmatch ran");
+    let out = child.wait_with_output().expect("the program ran");
     let _ = feeder.join().expect("the feeder ran");
     out
 }
