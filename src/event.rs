@@ -890,13 +890,16 @@ impl<'a> Scanner<'a, '_> {
         Ok(())
     }
 
-    /// An array element at `path` that starts like a number: [`Scanner::value`]'s reading of
-    /// it, with the number's value worked out only when the visitor wants numbers there.
+    /// An element of a leaf array (see [`Scanner::leaf_array`]) that starts like a number:
+    /// [`Scanner::value`]'s reading of it, with the number's value worked out only when the
+    /// visitor wants numbers at `path`, and not reported again when it is spelled like the
+    /// last number reported from the same array (`last`).
     #[inline]
     fn number_element(
         &mut self,
         path: PathId,
         wants: u8,
+        last: &mut &'a [u8],
         visitor: &mut impl Visitor,
     ) -> Result<(), EventError> {
         let start = self.pos;
@@ -910,8 +913,10 @@ impl<'a> Scanner<'a, '_> {
         };
         self.pos = end.ok_or_else(|| self.error(JsonErrorKind::InvalidNumber))?;
         self.end_of_scalar()?;
-        let value = Value::Number(&self.input[start..self.pos], comparable);
-        if wants & Kinds::of(&value) != 0 {
+        let spelling = &self.input[start..self.pos];
+        let value = Value::Number(spelling, comparable);
+        if wants & Kinds::of(&value) != 0 && spelling != *last {
+            *last = spelling;
             visitor.leaf(path, value, &self.scratch.positions);
         }
         Ok(())
@@ -952,6 +957,17 @@ impl<'a> Scanner<'a, '_> {
         depth: usize,
         visitor: &mut impl Visitor,
     ) -> Result<(), Halt> {
+        if let Some(path) = self
+            .trie
+            .path(state)
+            .filter(|_| self.trie.children(state) == 0)
+        {
+            self.open_arrays += 1;
+            let wants = visitor.wants(path);
+            let result = self.leaf_array(state, path, wants, depth, &mut &[][..], visitor);
+            self.open_arrays -= 1;
+            return result;
+        }
         self.check_depth(depth)?;
         let id = self.arrays;
         self.arrays += 1;
@@ -965,22 +981,9 @@ impl<'a> Scanner<'a, '_> {
         // This array's entry in the positions: its index moves on in place.
         let slot = self.scratch.positions.len();
         self.scratch.positions.push((id, 0));
-        // Where no member of an element can matter, number elements (coordinates) are read
-        // here, without the general dispatch, and reported only when the visitor wants them.
-        let path = self
-            .trie
-            .path(state)
-            .filter(|_| self.trie.children(state) == 0);
-        let wants = path.map_or(0, |p| visitor.wants(p));
         let result = loop {
             self.skip_ws();
-            let element = match (path, self.input.get(self.pos)) {
-                (Some(path), Some(b'-' | b'0'..=b'9')) => self
-                    .number_element(path, wants, visitor)
-                    .map_err(Halt::from),
-                _ => self.value(state, depth, visitor),
-            };
-            if let Err(e) = element {
+            if let Err(e) = self.value(state, depth, visitor) {
                 break Err(e);
             }
             self.skip_ws();
@@ -999,6 +1002,53 @@ impl<'a> Scanner<'a, '_> {
         self.scratch.positions.truncate(slot);
         self.open_arrays -= 1;
         result
+    }
+
+    /// An array at a path where a rule looks (`path`, reached at `state`) and none looks
+    /// deeper: coordinates, tags, lists of ids.
+    ///
+    /// Its elements, and those of the arrays inside it, are values at `path` itself, and no
+    /// other field of a rule can have a value inside it: array consistency, which asks
+    /// whether two fields' values share an element, never depends on these arrays. So they
+    /// are not entered in the positions, their values are reported with the positions of the
+    /// arrays above, and a number spelled like the last one reported (the `0.0` ending every
+    /// coordinate triple) adds nothing and is not reported again. Number elements are read
+    /// here, without the general dispatch.
+    fn leaf_array(
+        &mut self,
+        state: TrieState,
+        path: PathId,
+        wants: u8,
+        depth: usize,
+        last: &mut &'a [u8],
+        visitor: &mut impl Visitor,
+    ) -> Result<(), Halt> {
+        self.check_depth(depth)?;
+        self.pos += 1;
+        self.skip_ws();
+        if self.input.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            match self.input.get(self.pos) {
+                Some(b'-' | b'0'..=b'9') => self.number_element(path, wants, last, visitor)?,
+                Some(b'[') => self.leaf_array(state, path, wants, depth + 1, last, visitor)?,
+                _ => self.value(state, depth, visitor)?,
+            }
+            self.skip_ws();
+            match self.input.get(self.pos) {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.unexpected().into()),
+            }
+        }
     }
 
     /// Skips one value that no rule looks into. Fast reading skips strings to their closing

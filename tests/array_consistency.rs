@@ -224,3 +224,86 @@ fn item_rules_on_long_arrays_agree_with_the_reference() {
     assert_eq!(compared, 300);
     assert!(matched > 300, "the rules should match often: {matched}");
 }
+
+/// Arrays that are the value at a rule's own path (coordinates, lists of tags) hold values of
+/// that one field only. The compiled matcher leaves them out of the positions and reports a
+/// repeated number once: consistency must still be judged on the arrays above them, and
+/// every element, however nested or repeated, must still count.
+#[test]
+fn arrays_at_a_fields_own_path() {
+    use evmatch::Ruleset;
+    let rules = Ruleset::new();
+    let patterns = [
+        ("same-element", r#"{"a": {"b": [3], "c": ["x"]}}"#),
+        ("zero-in-y", r#"{"a": {"b": [0], "c": ["y"]}}"#),
+        (
+            "range-in-y",
+            r#"{"a": {"b": [{"numeric": [">", 4]}], "c": ["y"]}}"#,
+        ),
+        ("after-object", r#"{"a": {"b": [5]}}"#),
+        ("deep", r#"{"a": {"b": [7], "c": ["x"]}}"#),
+        ("tag", r#"{"t": ["late"], "k": [{"exists": true}]}"#),
+    ];
+    for (name, text) in patterns {
+        rules.add_json(name, text).unwrap();
+    }
+    let cases: &[(&str, &[&str])] = &[
+        // 3 sits beside "y", not beside "x".
+        (
+            r#"{"a": [{"b": [1, 2], "c": "x"}, {"b": [3], "c": "y"}]}"#,
+            &[],
+        ),
+        (
+            r#"{"a": [{"b": [[1], [3, 3]], "c": "x"}, {"b": [2], "c": "y"}]}"#,
+            &["same-element"],
+        ),
+        // The repeated 0 of the first element must not hide the 0 of the second.
+        (
+            r#"{"a": [{"b": [0, 0, 0], "c": "x"}, {"b": [0], "c": "y"}]}"#,
+            &["zero-in-y"],
+        ),
+        (
+            r#"{"a": [{"b": [0.0, 0.0], "c": "x"}, {"b": [1, 0.0, 0.0, 5], "c": "y"}]}"#,
+            &["after-object", "range-in-y", "zero-in-y"],
+        ),
+        // Elements after an object inside the array are read (the object's members do not
+        // end the reading).
+        (r#"{"a": {"b": [{"x": 1}, 5]}, "z": 1}"#, &["after-object"]),
+        (
+            r#"{"a": {"b": [{"b": 5}, "5", [true, [null, [5]]]]}}"#,
+            &["after-object"],
+        ),
+        (
+            r#"{"a": [{"c": "x", "b": [[[1, 7], [7]], []]}, {"c": "z"}]}"#,
+            &["deep"],
+        ),
+        (r#"{"t": ["early", "early", ["late"]], "k": [[]]}"#, &[]),
+        (r#"{"t": ["early", ["late"]], "k": [[0]]}"#, &["tag"]),
+    ];
+    for (event, expected) in cases {
+        let mut got = rules.matches(event.as_bytes()).unwrap();
+        got.sort();
+        let mut want: Vec<&str> = expected.to_vec();
+        want.sort();
+        assert_eq!(got, want, "{event}");
+        let json = Json::parse(event.as_bytes()).unwrap();
+        for (name, text) in patterns {
+            assert_eq!(
+                reference::matches(&Pattern::parse(text).unwrap(), &json),
+                want.contains(&name),
+                "reference, {name} on {event}"
+            );
+        }
+    }
+    // With every key of the rules read before the array, reading could stop after any
+    // member: not inside the array, whose later elements still count.
+    let alone = Ruleset::new();
+    alone.add_json("five", r#"{"a": [5]}"#).unwrap();
+    for event in [r#"{"a": [{"x": 1}, 5]}"#, r#"{"a": [[{"x": 1}], [5]]}"#] {
+        assert_eq!(
+            alone.matches(event.as_bytes()).unwrap(),
+            ["five"],
+            "{event}"
+        );
+    }
+}
