@@ -508,6 +508,34 @@ pub fn scan(
     Ok(())
 }
 
+/// The last number reported from a leaf array. Matchers see a comparable number by its value
+/// only (`0` and `0.0` are one value), any other number by its spelling.
+#[derive(Default)]
+struct Repeat<'a> {
+    value: Option<ComparableNumber>,
+    spelling: Option<&'a [u8]>,
+}
+
+impl<'a> Repeat<'a> {
+    /// Whether the number `spelling`, of value `comparable`, adds nothing to the last one
+    /// reported; if it does, it becomes the last one.
+    #[inline(always)]
+    fn repeats(&mut self, spelling: &'a [u8], comparable: Option<ComparableNumber>) -> bool {
+        if comparable.is_some() {
+            if self.value == comparable {
+                return true;
+            }
+            self.value = comparable;
+        } else {
+            if self.spelling == Some(spelling) {
+                return true;
+            }
+            self.spelling = Some(spelling);
+        }
+        false
+    }
+}
+
 struct Scanner<'a, 's> {
     input: &'a [u8],
     pos: usize,
@@ -892,14 +920,14 @@ impl<'a> Scanner<'a, '_> {
 
     /// An element of a leaf array (see [`Scanner::leaf_array`]) that starts like a number:
     /// [`Scanner::value`]'s reading of it, with the number's value worked out only when the
-    /// visitor wants numbers at `path`, and not reported again when it is spelled like the
-    /// last number reported from the same array (`last`).
+    /// visitor wants numbers at `path`, and not reported again when it repeats the last
+    /// number reported from the same array (`last`).
     #[inline]
     fn number_element(
         &mut self,
         path: PathId,
         wants: u8,
-        last: &mut &'a [u8],
+        last: &mut Repeat<'a>,
         visitor: &mut impl Visitor,
     ) -> Result<(), EventError> {
         let start = self.pos;
@@ -915,11 +943,54 @@ impl<'a> Scanner<'a, '_> {
         self.end_of_scalar()?;
         let spelling = &self.input[start..self.pos];
         let value = Value::Number(spelling, comparable);
-        if wants & Kinds::of(&value) != 0 && spelling != *last {
-            *last = spelling;
+        if wants & Kinds::of(&value) != 0 && !last.repeats(spelling, comparable) {
             visitor.leaf(path, value, &self.scratch.positions);
         }
         Ok(())
+    }
+
+    /// A run of number elements of a leaf array, from the one at `self.pos` on while each is
+    /// followed by a comma and the next number, with nothing between (compact JSON, as in
+    /// coordinates): [`Scanner::number_element`] for each, without returning to the array's
+    /// loop in between.
+    #[inline]
+    fn numbers(
+        &mut self,
+        path: PathId,
+        wants: u8,
+        last: &mut Repeat<'a>,
+        visitor: &mut impl Visitor,
+    ) -> Result<(), EventError> {
+        if wants & (Kinds::COMPARABLE | Kinds::OTHER_NUMBER) == 0 {
+            return self.number_element(path, wants, last, visitor);
+        }
+        let input = self.input;
+        let mut start = self.pos;
+        loop {
+            let Some((end, comparable)) = ComparableNumber::lex(input, start) else {
+                self.pos = start;
+                return Err(self.error(JsonErrorKind::InvalidNumber));
+            };
+            let kind = if comparable.is_some() {
+                Kinds::COMPARABLE
+            } else {
+                Kinds::OTHER_NUMBER
+            };
+            if wants & kind != 0 && !last.repeats(&input[start..end], comparable) {
+                visitor.leaf(
+                    path,
+                    Value::Number(&input[start..end], comparable),
+                    &self.scratch.positions,
+                );
+            }
+            match (input.get(end), input.get(end + 1)) {
+                (Some(b','), Some(b'-' | b'0'..=b'9')) => start = end + 1,
+                _ => {
+                    self.pos = end;
+                    return self.end_of_scalar();
+                }
+            }
+        }
     }
 
     /// Checks that a scalar just read ends where its container goes on: `01` or `truex` is not
@@ -964,7 +1035,8 @@ impl<'a> Scanner<'a, '_> {
         {
             self.open_arrays += 1;
             let wants = visitor.wants(path);
-            let result = self.leaf_array(state, path, wants, depth, &mut &[][..], visitor);
+            let result =
+                self.leaf_array(state, path, wants, depth, &mut Repeat::default(), visitor);
             self.open_arrays -= 1;
             return result;
         }
@@ -1020,7 +1092,7 @@ impl<'a> Scanner<'a, '_> {
         path: PathId,
         wants: u8,
         depth: usize,
-        last: &mut &'a [u8],
+        last: &mut Repeat<'a>,
         visitor: &mut impl Visitor,
     ) -> Result<(), Halt> {
         self.check_depth(depth)?;
@@ -1032,7 +1104,7 @@ impl<'a> Scanner<'a, '_> {
         }
         loop {
             match self.input.get(self.pos) {
-                Some(b'-' | b'0'..=b'9') => self.number_element(path, wants, last, visitor)?,
+                Some(b'-' | b'0'..=b'9') => self.numbers(path, wants, last, visitor)?,
                 Some(b'[') => self.leaf_array(state, path, wants, depth + 1, last, visitor)?,
                 _ => self.value(state, depth, visitor)?,
             }

@@ -224,12 +224,27 @@ impl ComparableNumber {
         let mut end = int_start + int_digits;
         let mut fraction = &input[end..end];
         if input.get(end) == Some(&b'.') {
-            let mut n = leading_digits(word_at(input, end + 1)?);
-            if n == 8 {
-                n += digit_run(input, end + 9);
-            }
+            let word = word_at(input, end + 1)?;
+            let mut n = leading_digits(word);
             if n == 0 {
                 return None;
+            }
+            if n == 8 {
+                let more = leading_digits(word_at(input, end + 9)?);
+                n += if more == 8 {
+                    8 + digit_run(input, end + 17)
+                } else {
+                    more
+                };
+            }
+            if n > DECIMAL_PLACES as usize && (word >> (8 * DECIMAL_PLACES)) as u8 != b'0' {
+                // A nonzero seventh decimal (as coordinates have): outside the domain,
+                // whatever follows.
+                end += 1 + n;
+                if let Some(b'e' | b'E') = input.get(end) {
+                    return None;
+                }
+                return Some(Some((end, None)));
             }
             fraction = &input[end + 1..end + 1 + n];
             end += 1 + n;
@@ -493,6 +508,9 @@ mod tests {
         ".000001",
         ".0000001",
         ".503870533390784",
+        ".12345678901234567890",
+        ".1234560000000009",
+        ".0000000000000000",
         ".x",
     ];
 
