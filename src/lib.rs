@@ -47,7 +47,9 @@
 //!
 //! The scan reads the event's bytes once, finds where strings end in a bit index of each
 //! 64-byte block's quotes, backslashes and control bytes (built sixteen bytes at a time with
-//! SSE2 on x86-64), skips what no rule names without parsing it, borrows strings from the
+//! SSE2 on x86-64), skips what no rule names without parsing it (containers a block at a
+//! time, by the parity of their quotes), reads arrays of a rule's own values (coordinates)
+//! in one loop outside the array positions, borrows strings from the
 //! input, and stops reading as soon as the rest of the event provably cannot
 //! change the result ([`Validation::Fast`]; [`Validation::Strict`] validates every byte); the
 //! per-path indexes cost the same for one rule as for a hundred thousand; updates publish an
