@@ -1297,21 +1297,28 @@ fn string_run(bytes: &[u8]) -> usize {
 /// characters would): a string that seems to run into them is left to the careful reader.
 #[inline]
 fn block_specials(bytes: &[u8]) -> u64 {
-    let mut padded = [0u8; 64];
-    let block: &[u8; 64] = match bytes.get(..64) {
-        Some(block) => block.try_into().expect("64 bytes"),
-        None => {
-            padded[..bytes.len()].copy_from_slice(bytes);
-            &padded
-        }
-    };
     #[cfg(target_arch = "x86_64")]
     {
-        sse2::block_specials(block)
+        padded_block(bytes, sse2::block_specials)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        block_specials_by_words(block)
+        padded_block(bytes, block_specials_by_words)
+    }
+}
+
+/// `classify` of the first 64 bytes of `bytes`, padded with zero bytes when there are fewer
+/// (zero is a control character: to the scanner's blocks, the end of the input looks like
+/// something for the careful reader).
+#[inline(always)]
+fn padded_block<T>(bytes: &[u8], classify: impl FnOnce(&[u8; 64]) -> T) -> T {
+    match bytes.get(..64) {
+        Some(block) => classify(block.try_into().expect("64 bytes")),
+        None => {
+            let mut padded = [0u8; 64];
+            padded[..bytes.len()].copy_from_slice(bytes);
+            classify(&padded)
+        }
     }
 }
 
@@ -1493,21 +1500,13 @@ impl Structure {
 /// characters, which sends the end of the input to the careful reader.
 #[inline]
 fn block_structure(bytes: &[u8]) -> Structure {
-    let mut padded = [0u8; 64];
-    let block: &[u8; 64] = match bytes.get(..64) {
-        Some(block) => block.try_into().expect("64 bytes"),
-        None => {
-            padded[..bytes.len()].copy_from_slice(bytes);
-            &padded
-        }
-    };
     #[cfg(target_arch = "x86_64")]
     {
-        sse2::block_structure(block)
+        padded_block(bytes, sse2::block_structure)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        block_structure_by_words(block)
+        padded_block(bytes, block_structure_by_words)
     }
 }
 
@@ -1604,6 +1603,30 @@ mod tests {
         }
     }
 
+    /// A scanner for fast reading at `pos`, that may not stop early.
+    fn fast_scanner<'a, 's>(
+        input: &'a [u8],
+        pos: usize,
+        trie: &'a FieldTrie,
+        max_depth: usize,
+        scratch: &'s mut ScanScratch,
+    ) -> Scanner<'a, 's> {
+        Scanner {
+            input,
+            pos,
+            trie,
+            max_depth,
+            strict: false,
+            may_stop: false,
+            incomplete: 0,
+            arrays: 0,
+            open_arrays: 0,
+            block: usize::MAX,
+            specials: 0,
+            scratch,
+        }
+    }
+
     #[test]
     fn strings_are_read_whole_across_blocks() {
         // Strings of every length from every offset, over block boundaries and up to the end
@@ -1622,20 +1645,7 @@ mod tests {
                     if closed {
                         input.extend_from_slice(b"\" ,");
                     }
-                    let mut scanner = Scanner {
-                        input: &input,
-                        pos: offset,
-                        trie: &trie,
-                        max_depth: 8,
-                        strict: false,
-                        may_stop: false,
-                        incomplete: 0,
-                        arrays: 0,
-                        open_arrays: 0,
-                        block: usize::MAX,
-                        specials: 0,
-                        scratch: &mut scratch,
-                    };
+                    let mut scanner = fast_scanner(&input, offset, &trie, 8, &mut scratch);
                     // Read something before, so that the block cache is in use.
                     assert_eq!(scanner.special_from(0), offset);
                     match scanner.string() {
@@ -1732,20 +1742,7 @@ mod tests {
                     input.extend_from_slice(&piece[..cut]);
                     input.extend_from_slice(b" , \"after\"");
                     let mut scanner = |blocks: bool| {
-                        let mut scanner = Scanner {
-                            input: &input,
-                            pos: offset,
-                            trie: &trie,
-                            max_depth: 6,
-                            strict: false,
-                            may_stop: false,
-                            incomplete: 0,
-                            arrays: 0,
-                            open_arrays: 0,
-                            block: usize::MAX,
-                            specials: 0,
-                            scratch: &mut scratch,
-                        };
+                        let mut scanner = fast_scanner(&input, offset, &trie, 6, &mut scratch);
                         let result = if blocks {
                             scanner.skip_container(1)
                         } else {
