@@ -508,8 +508,9 @@ pub fn scan(
     Ok(())
 }
 
-/// The last number reported from a leaf array. Matchers see a comparable number by its value
-/// only (`0` and `0.0` are one value), any other number by its spelling.
+/// The last comparable number and the last other number reported from a leaf array. Matchers
+/// see a comparable number by its value only (`0` and `0.0` are one value), any other number
+/// by its spelling.
 #[derive(Default)]
 struct Repeat<'a> {
     value: Option<ComparableNumber>,
@@ -517,8 +518,8 @@ struct Repeat<'a> {
 }
 
 impl<'a> Repeat<'a> {
-    /// Whether the number `spelling`, of value `comparable`, adds nothing to the last one
-    /// reported; if it does, it becomes the last one.
+    /// Whether the number `spelling`, of value `comparable`, adds nothing to the last one of
+    /// its kind reported; if it does, it becomes that one.
     #[inline(always)]
     fn repeats(&mut self, spelling: &'a [u8], comparable: Option<ComparableNumber>) -> bool {
         if comparable.is_some() {
@@ -918,41 +919,11 @@ impl<'a> Scanner<'a, '_> {
         Ok(())
     }
 
-    /// An element of a leaf array (see [`Scanner::leaf_array`]) that starts like a number:
-    /// [`Scanner::value`]'s reading of it, with the number's value worked out only when the
-    /// visitor wants numbers at `path`, and not reported again when it repeats the last
-    /// number reported from the same array (`last`).
-    #[inline]
-    fn number_element(
-        &mut self,
-        path: PathId,
-        wants: u8,
-        last: &mut Repeat<'a>,
-        visitor: &mut impl Visitor,
-    ) -> Result<(), EventError> {
-        let start = self.pos;
-        let (end, comparable) = if wants & (Kinds::COMPARABLE | Kinds::OTHER_NUMBER) == 0 {
-            (scan_number(self.input, start), None)
-        } else {
-            match ComparableNumber::lex(self.input, start) {
-                Some((end, comparable)) => (Some(end), comparable),
-                None => (None, None),
-            }
-        };
-        self.pos = end.ok_or_else(|| self.error(JsonErrorKind::InvalidNumber))?;
-        self.end_of_scalar()?;
-        let spelling = &self.input[start..self.pos];
-        let value = Value::Number(spelling, comparable);
-        if wants & Kinds::of(&value) != 0 && !last.repeats(spelling, comparable) {
-            visitor.leaf(path, value, &self.scratch.positions);
-        }
-        Ok(())
-    }
-
-    /// A run of number elements of a leaf array, from the one at `self.pos` on while each is
-    /// followed by a comma and the next number, with nothing between (compact JSON, as in
-    /// coordinates): [`Scanner::number_element`] for each, without returning to the array's
-    /// loop in between.
+    /// A run of number elements of a leaf array (see [`Scanner::leaf_array`]), from the one
+    /// at `self.pos` on while each is followed by a comma and the next number, with nothing
+    /// between (compact JSON, as in coordinates), read without returning to the array's loop.
+    /// Each number's value is worked out in the same pass as its end, and it is reported
+    /// unless no rule at `path` wants its kind or it repeats the last one reported (`last`).
     #[inline]
     fn numbers(
         &mut self,
@@ -962,7 +933,9 @@ impl<'a> Scanner<'a, '_> {
         visitor: &mut impl Visitor,
     ) -> Result<(), EventError> {
         if wants & (Kinds::COMPARABLE | Kinds::OTHER_NUMBER) == 0 {
-            return self.number_element(path, wants, last, visitor);
+            // No rule here looks at numbers: this one only has to be one.
+            self.number()?;
+            return self.end_of_scalar();
         }
         let input = self.input;
         let mut start = self.pos;
@@ -1083,9 +1056,9 @@ impl<'a> Scanner<'a, '_> {
     /// other field of a rule can have a value inside it: array consistency, which asks
     /// whether two fields' values share an element, never depends on these arrays. So they
     /// are not entered in the positions, their values are reported with the positions of the
-    /// arrays above, and a number spelled like the last one reported (the `0.0` ending every
-    /// coordinate triple) adds nothing and is not reported again. Number elements are read
-    /// here, without the general dispatch.
+    /// arrays above, and a number that repeats the last one of its kind reported (the `0.0`
+    /// ending every coordinate triple) adds nothing and is not reported again. Number elements
+    /// are read here, without the general dispatch.
     fn leaf_array(
         &mut self,
         state: TrieState,
@@ -1153,10 +1126,13 @@ impl<'a> Scanner<'a, '_> {
             let at = self.pos;
             let block = at / 64;
             let marks =
-                block_structure(self.input.get(block * 64..).unwrap_or_default()).from(at % 64);
+                block_structure(self.input.get(block * 64..).unwrap_or_default()).shifted(at % 64);
             if marks.escapes != 0 {
-                if self.skip_step(&mut brackets, depth)? {
-                    return Ok(());
+                // Token by token to the end of the block (a string read whole may end beyond).
+                while self.pos < (block + 1) * 64 {
+                    if self.skip_step(&mut brackets, depth)? {
+                        return Ok(());
+                    }
                 }
                 continue;
             }
@@ -1325,22 +1301,12 @@ fn padded_block<T>(bytes: &[u8], classify: impl FnOnce(&[u8; 64]) -> T) -> T {
 /// [`block_specials`] a word at a time, for any processor.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 fn block_specials_by_words(block: &[u8; 64]) -> u64 {
-    let mut mask = 0;
-    for (i, word) in block.chunks_exact(8).enumerate() {
-        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        // Exact marks (no borrow runs from one byte to the next), in each byte's high bit.
-        let zero = |y: u64| !(((y & splat(0x7f)) + splat(0x7f)) | y) & splat(0x80);
-        let control = !(((x | splat(0x80)) - splat(0x20)) | x) & splat(0x80);
-        let marks = zero(x ^ splat(b'"')) | zero(x ^ splat(b'\\')) | control;
-        // Gather the eight high bits into one byte.
-        let bits = ((marks >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
-        mask |= bits << (8 * i);
-    }
-    mask
+    let marks = block_structure_by_words(block);
+    marks.quotes | marks.escapes
 }
 
-/// Byte classes sixteen at a time, with SSE2: the one place of the library that needs
-/// `unsafe`, to call a function compiled for SSE2, which every x86-64 processor has.
+/// Byte classes sixteen at a time, with SSE2. Its `unsafe` calls (one per classifier) go into
+/// functions compiled for SSE2, which every x86-64 processor has.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod sse2 {
@@ -1486,7 +1452,7 @@ struct Structure {
 impl Structure {
     /// The marks of the block's bytes from `offset` on, moved down to bit 0.
     #[inline(always)]
-    fn from(self, offset: usize) -> Structure {
+    fn shifted(self, offset: usize) -> Structure {
         Structure {
             quotes: self.quotes >> offset,
             escapes: self.escapes >> offset,
