@@ -320,6 +320,30 @@ fn match_events(
         None => Box::new(std::io::stdin()),
     };
     let snapshot = rules.snapshot();
+    if threads == 1 {
+        // One thread reads, matches and writes in turn: `--threads 1` takes one core, which is
+        // what a one-thread run is measured against.
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let mut scratch = Scratch::new();
+        // The one block goes back and forth between reading and matching.
+        let spare = std::cell::Cell::new(None);
+        let mut written = Ok(());
+        let read = read_jobs(
+            &mut input,
+            |job| {
+                let piece = match_block(&snapshot, &job, &mut scratch);
+                spare.set(Some(job.block));
+                written = write_piece(&mut out, &piece);
+                written.is_ok()
+            },
+            || spare.take(),
+        );
+        written?;
+        out.flush()
+            .map_err(|e| Failure(format!("cannot write: {e}")))?;
+        return read.map_err(|e| Failure(format!("cannot read events: {e}")));
+    }
     // A reader thread cuts the input into jobs, `threads` workers match them, and this thread
     // writes their results in input order.
     let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(threads * 2);
@@ -329,7 +353,13 @@ fn match_events(
     // would cost the system's page faults on every one.
     let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_jobs(&mut input, &jobs, &recycled));
+        let reader = scope.spawn(move || {
+            read_jobs(
+                &mut input,
+                |job| jobs.send(job).is_ok(),
+                || recycled.try_recv().ok(),
+            )
+        });
         for _ in 0..threads {
             let queue = queue.clone();
             let results = results.clone();
@@ -399,17 +429,16 @@ fn write_piece(out: &mut impl Write, piece: &Piece) -> Result<(), Failure> {
 /// Memory stays bounded whatever the input: a line longer than the largest event the matcher
 /// accepts is kept only up to one byte past that size (so that matching reports it as too
 /// large, under its own line number), and the rest of it is read and dropped.
+///
+/// `send` takes each job and says whether to go on; `recycled` gives back a block done with,
+/// if there is one.
 fn read_jobs(
     input: &mut dyn Read,
-    jobs: &std::sync::mpsc::SyncSender<Job>,
-    recycled: &std::sync::mpsc::Receiver<Vec<u8>>,
+    mut send_job: impl FnMut(Job) -> bool,
+    mut recycled: impl FnMut() -> Option<Vec<u8>>,
 ) -> std::io::Result<()> {
     const READ: usize = 1 << 18;
-    let fresh = || {
-        recycled
-            .try_recv()
-            .unwrap_or_else(|_| vec![0; BLOCK + READ])
-    };
+    let mut fresh = || recycled().unwrap_or_else(|| vec![0; BLOCK + READ]);
     let mut block = fresh();
     // `block[..filled]` holds whole lines, then the start of the line being read, from
     // `line_start`; `dropping` while the rest of a line over the bound is skipped.
@@ -425,7 +454,7 @@ fn read_jobs(
             len,
         };
         seq += 1;
-        jobs.send(job).is_ok()
+        send_job(job)
     };
     loop {
         if block.len() < filled + READ {

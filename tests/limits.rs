@@ -153,27 +153,33 @@ fn match_reads_every_line_around_a_line_over_16_mib() {
     let (rules, events) = (dir.join("rules.json"), dir.join("events.ndjson"));
     std::fs::write(&rules, r#"{"all": {"source": ["lambda"]}}"#).unwrap();
     std::fs::write(&events, &input).unwrap();
-    let o = evmatch(
-        &[
-            "match",
-            "--rules",
-            rules.to_str().unwrap(),
-            events.to_str().unwrap(),
-        ],
-        b"",
-    );
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(o.status.code(), Some(0));
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(out.lines().count(), 60_001);
-    assert!(out.lines().all(|l| l == r#"["all"]"#));
-    let err = stderr(&o);
-    let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 2, "{err}");
-    for (line, number) in lines.iter().zip([20_001, 40_002]) {
-        let expected = format!("line {number}: event is not valid JSON: input larger than");
-        assert!(line.starts_with(&expected), "{err}");
+    // One thread reads, matches and writes in turn; more share the work through a reader
+    // thread: both must see the same lines.
+    for threads in ["1", "2"] {
+        let o = evmatch(
+            &[
+                "match",
+                "--rules",
+                rules.to_str().unwrap(),
+                events.to_str().unwrap(),
+                "--threads",
+                threads,
+            ],
+            b"",
+        );
+        assert_eq!(o.status.code(), Some(0), "threads {threads}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(out.lines().count(), 60_001, "threads {threads}");
+        assert!(out.lines().all(|l| l == r#"["all"]"#));
+        let err = stderr(&o);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "threads {threads}: {err}");
+        for (line, number) in lines.iter().zip([20_001, 40_002]) {
+            let expected = format!("line {number}: event is not valid JSON: input larger than");
+            assert!(line.starts_with(&expected), "threads {threads}: {err}");
+        }
     }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
