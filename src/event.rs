@@ -32,6 +32,7 @@
 use memchr::memmem;
 
 use crate::number::{splat, ComparableNumber};
+use crate::number_runs;
 
 use crate::json::{decode_escape, scan_number, JsonError, JsonErrorKind};
 
@@ -508,16 +509,36 @@ pub fn scan(
     Ok(())
 }
 
+/// What may come next in a leaf array (see [`Scanner::leaf_array`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// After a comma.
+    Element,
+    /// After `[`.
+    ElementOrClose,
+    /// After an element or a `]`.
+    CommaOrClose,
+}
+
 /// The last comparable number and the last other number reported from a leaf array. Matchers
 /// see a comparable number by its value only (`0` and `0.0` are one value), any other number
 /// by its spelling.
 #[derive(Default)]
 struct Repeat<'a> {
     value: Option<ComparableNumber>,
+    /// The spelling of `value` as last reported.
+    value_spelling: &'a [u8],
     spelling: Option<&'a [u8]>,
 }
 
 impl<'a> Repeat<'a> {
+    /// Whether `spelling` is that of the last number reported of either kind: it repeats it,
+    /// whatever its kind (saves working out the value of each `0.0` of a coordinate list).
+    #[inline(always)]
+    fn has(&self, spelling: &[u8]) -> bool {
+        self.value_spelling == spelling || self.spelling == Some(spelling)
+    }
+
     /// Whether the number `spelling`, of value `comparable`, adds nothing to the last one of
     /// its kind reported; if it does, it becomes that one.
     #[inline(always)]
@@ -527,6 +548,7 @@ impl<'a> Repeat<'a> {
                 return true;
             }
             self.value = comparable;
+            self.value_spelling = spelling;
         } else {
             if self.spelling == Some(spelling) {
                 return true;
@@ -1008,8 +1030,7 @@ impl<'a> Scanner<'a, '_> {
         {
             self.open_arrays += 1;
             let wants = visitor.wants(path);
-            let result =
-                self.leaf_array(state, path, wants, depth, &mut Repeat::default(), visitor);
+            let result = self.leaf_array(state, path, wants, depth, visitor);
             self.open_arrays -= 1;
             return result;
         }
@@ -1055,43 +1076,145 @@ impl<'a> Scanner<'a, '_> {
     /// Its elements, and those of the arrays inside it, are values at `path` itself, and no
     /// other field of a rule can have a value inside it: array consistency, which asks
     /// whether two fields' values share an element, never depends on these arrays. So they
-    /// are not entered in the positions, their values are reported with the positions of the
-    /// arrays above, and a number that repeats the last one of its kind reported (the `0.0`
-    /// ending every coordinate triple) adds nothing and is not reported again. Number elements
-    /// are read here, without the general dispatch.
+    /// are not entered in the positions (only how many are open is kept), their values are
+    /// reported with the positions of the arrays above, and a number that repeats the last
+    /// one of its kind reported (the `0.0` ending every coordinate triple) adds nothing and is
+    /// not reported again. Plain stretches of numbers are read a window at a time
+    /// ([`number_runs`]); other elements through the general dispatch.
     fn leaf_array(
         &mut self,
         state: TrieState,
         path: PathId,
         wants: u8,
         depth: usize,
-        last: &mut Repeat<'a>,
         visitor: &mut impl Visitor,
     ) -> Result<(), Halt> {
+        let mut last = Repeat::default();
         self.check_depth(depth)?;
         self.pos += 1;
-        self.skip_ws();
-        if self.input.get(self.pos) == Some(&b']') {
-            self.pos += 1;
-            return Ok(());
-        }
+        // Arrays open inside this one, this one included.
+        let mut level = 1;
+        let mut expect = Expect::ElementOrClose;
         loop {
-            match self.input.get(self.pos) {
-                Some(b'-' | b'0'..=b'9') => self.numbers(path, wants, last, visitor)?,
-                Some(b'[') => self.leaf_array(state, path, wants, depth + 1, last, visitor)?,
-                _ => self.value(state, depth, visitor)?,
+            if expect == Expect::CommaOrClose {
+                self.skip_ws();
+                match self.input.get(self.pos) {
+                    Some(b',') => {
+                        self.pos += 1;
+                        expect = Expect::Element;
+                    }
+                    Some(b']') => {
+                        self.pos += 1;
+                        level -= 1;
+                        if level == 0 {
+                            return Ok(());
+                        }
+                    }
+                    _ => return Err(self.unexpected().into()),
+                }
+                continue;
             }
             self.skip_ws();
-            match self.input.get(self.pos) {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_ws();
+            let byte = self.input.get(self.pos).copied();
+            if let (Some(b'-' | b'0'..=b'9' | b'['), Some(b',' | b'[')) =
+                (byte, self.input.get(self.pos - 1))
+            {
+                // Right after the separator: a plain stretch may be read a window at a time.
+                let base = self.pos - 1;
+                if let Some(w) = number_runs::window(self.input, base, level, depth, self.max_depth)
+                {
+                    self.report_window(&w, base, path, wants, &mut last, visitor);
+                    self.pos = base + w.len;
+                    level = w.level;
+                    expect = match self.input[self.pos - 1] {
+                        b',' => Expect::Element,
+                        b'[' => Expect::ElementOrClose,
+                        _ if level == 0 => return Ok(()),
+                        _ => Expect::CommaOrClose,
+                    };
+                    continue;
                 }
-                Some(b']') => {
+            }
+            match byte {
+                Some(b']') if expect == Expect::ElementOrClose => {
                     self.pos += 1;
-                    return Ok(());
+                    level -= 1;
+                    if level == 0 {
+                        return Ok(());
+                    }
+                    expect = Expect::CommaOrClose;
                 }
-                _ => return Err(self.unexpected().into()),
+                Some(b'[') => {
+                    self.check_depth(depth + level)?;
+                    self.pos += 1;
+                    level += 1;
+                    expect = Expect::ElementOrClose;
+                }
+                Some(b'-' | b'0'..=b'9') => {
+                    self.numbers(path, wants, &mut last, visitor)?;
+                    expect = Expect::CommaOrClose;
+                }
+                _ => {
+                    self.value(state, depth + level - 1, visitor)?;
+                    expect = Expect::CommaOrClose;
+                }
+            }
+        }
+    }
+
+    /// Reports the numbers of a window some rule at `path` wants, as
+    /// [`Scanner::numbers`] would have.
+    #[inline]
+    fn report_window(
+        &mut self,
+        w: &number_runs::Window,
+        base: usize,
+        path: PathId,
+        wants: u8,
+        last: &mut Repeat<'a>,
+        visitor: &mut impl Visitor,
+    ) {
+        if wants & (Kinds::COMPARABLE | Kinds::OTHER_NUMBER) == 0 {
+            return;
+        }
+        let input = self.input;
+        // Numbers settled as outside the domain matter only to rules that want those.
+        let mut ends = if wants & Kinds::OTHER_NUMBER == 0 {
+            w.ends & !w.settled
+        } else {
+            w.ends
+        };
+        while ends != 0 {
+            let at = ends.trailing_zeros();
+            ends &= ends - 1;
+            let from = 63 - (w.starts & ((1 << at) - 1)).leading_zeros();
+            let (start, end) = (base + from as usize, base + at as usize);
+            let spelling = &input[start..end];
+            if last.has(spelling) {
+                continue;
+            }
+            let comparable = if w.settled >> at & 1 == 1 {
+                None
+            } else {
+                match ComparableNumber::lex(input, start) {
+                    Some((e, comparable)) if e == end => comparable,
+                    _ => {
+                        debug_assert!(false, "a window's number lexes as its window read it");
+                        None
+                    }
+                }
+            };
+            let kind = if comparable.is_some() {
+                Kinds::COMPARABLE
+            } else {
+                Kinds::OTHER_NUMBER
+            };
+            if wants & kind != 0 && !last.repeats(spelling, comparable) {
+                visitor.leaf(
+                    path,
+                    Value::Number(spelling, comparable),
+                    &self.scratch.positions,
+                );
             }
         }
     }
@@ -1590,6 +1713,155 @@ mod tests {
             block: usize::MAX,
             specials: 0,
             scratch,
+        }
+    }
+
+    /// Records what a scan reports.
+    struct Recorder(u8, Vec<(Vec<u8>, Option<ComparableNumber>)>);
+
+    impl Visitor for Recorder {
+        fn wants(&self, _: PathId) -> u8 {
+            self.0
+        }
+
+        fn leaf(&mut self, _: PathId, value: Value<'_>, _: &[(u32, u32)]) {
+            match value {
+                Value::Number(spelling, comparable) => self.1.push((spelling.to_vec(), comparable)),
+                other => self.1.push((format!("{other:?}").into_bytes(), None)),
+            }
+        }
+    }
+
+    #[test]
+    fn arrays_of_numbers_read_by_windows_as_byte_by_byte() {
+        // Arrays of numbers as coordinates spell them, and the same with bytes broken: the
+        // windows must report the same values, and fail with the same error at the same place,
+        // as the usual reading.
+        let mut trie = FieldTrie::new();
+        trie.insert("a", PathId(0));
+        let spellings: &[&str] = &[
+            "0",
+            "-0",
+            "0.0",
+            "7",
+            "-12",
+            "37.5",
+            "0.000001",
+            "0.0000001",
+            "1.1000000",
+            "-122.503870533390784",
+            "37.716522559163816",
+            "-122.4123450",
+            "1.12345670001",
+            "12345678901.5",
+            "5000000001",
+            "4999999999.999999",
+            "1e5",
+            "2.5E-3",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "1.2.3",
+            "--1",
+            "0.00000000000000000001",
+        ];
+        let alphabet = b"0123456789.-,[] e\"x";
+        let mut seed = 11u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for round in 0..20_000 {
+            // Nested arrays of numbers, mostly compact.
+            let mut text = String::from("[");
+            let mut open = 1;
+            let mut first = true;
+            while open > 0 && text.len() < 400 {
+                match next(10) {
+                    0 if open < 5 => {
+                        if !first {
+                            text.push(',');
+                        }
+                        text.push('[');
+                        open += 1;
+                        first = true;
+                        continue;
+                    }
+                    1 if !first || next(3) == 0 => {
+                        text.push(']');
+                        open -= 1;
+                        first = false;
+                        continue;
+                    }
+                    _ => {}
+                }
+                if !first {
+                    text.push(if next(40) == 0 { ' ' } else { ',' });
+                }
+                let pick = if next(4) == 0 {
+                    spellings[next(spellings.len())].to_string()
+                } else {
+                    let digits = next(19);
+                    let lon = format!("-122.{}", &"5038705333907841234"[..digits.max(1)]);
+                    match next(3) {
+                        0 => lon,
+                        1 => lon[1..].replace("122", "37"),
+                        _ => "0.0".to_string(),
+                    }
+                };
+                text.push_str(&pick);
+                first = false;
+            }
+            text.push_str(&"]".repeat(open));
+            let mut bytes = text.into_bytes();
+            if round % 2 == 1 {
+                // Break it somewhere.
+                for _ in 0..1 + next(2) {
+                    let at = next(bytes.len());
+                    match next(3) {
+                        0 => bytes[at] = alphabet[next(alphabet.len())],
+                        1 => {
+                            bytes.remove(at);
+                        }
+                        _ => bytes.insert(at, alphabet[next(alphabet.len())]),
+                    }
+                }
+            }
+            let mut event = b"{\"a\":".to_vec();
+            event.extend_from_slice(&bytes);
+            event.extend_from_slice(b",\"b\":1}");
+            let wants = [
+                Kinds::ALL,
+                Kinds::COMPARABLE,
+                Kinds::OTHER_NUMBER,
+                Kinds::STRING,
+            ][round % 4];
+            let max_depth = [64, 3, 4][round % 3];
+            let validation = [Validation::Fast, Validation::Strict][round / 2 % 2];
+            let read = |bytewise: bool| {
+                crate::number_runs::tests::BYTEWISE.with(|b| b.set(bytewise));
+                let mut scratch = ScanScratch::default();
+                let mut recorder = Recorder(wants, Vec::new());
+                let result = scan(
+                    &event,
+                    &trie,
+                    max_depth,
+                    validation,
+                    &mut scratch,
+                    &mut recorder,
+                );
+                crate::number_runs::tests::BYTEWISE.with(|b| b.set(false));
+                (result, recorder.1)
+            };
+            assert_eq!(
+                read(false),
+                read(true),
+                "{}",
+                String::from_utf8_lossy(&event)
+            );
         }
     }
 

@@ -84,6 +84,7 @@ mod event;
 pub mod explain;
 pub mod json;
 pub mod number;
+mod number_runs;
 pub mod pattern;
 pub mod reference;
 pub mod rules;

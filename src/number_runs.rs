@@ -1,0 +1,276 @@
+//! Arrays of numbers read 64 bytes at a time.
+//!
+//! Coordinates are most of a GeoJSON event: `[[[-122.503870533390784,37.716522559163816,0.0],
+//! ...]]`, hundreds of bytes of digits, dots, minus signs, commas and brackets and nothing
+//! else. Read a byte at a time, every number costs a branch per digit and every bracket a trip
+//! through the scanner's loop. Here a window of 64 bytes is classified at once, one bit per
+//! byte for each kind of byte, and the JSON grammar of the whole window is checked with a few
+//! shifts and masks: after a comma comes a number or `[`, a dot sits between two digits, a
+//! minus sign starts a number, a leading zero stands alone, and so on. Only brackets are
+//! visited one by one (to keep the depth) and only the numbers some rule could want are
+//! converted to values.
+//!
+//! A window is taken only when it is plain: if anything in it is unusual (white space, an
+//! exponent, a string, an error), [`window`] declines and the scanner reads those bytes its
+//! usual way, which reports errors where they are. A window that is taken holds exactly what
+//! the usual way would have accepted, so the two ways cannot disagree on what an event means,
+//! only on how fast they read it.
+
+/// One bit per byte of a 64-byte block (bit `i` for byte `i`) for each byte that may appear in
+/// a plain array of numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Marks {
+    pub(crate) digits: u64,
+    /// `0`, also among the digits.
+    pub(crate) zeros: u64,
+    pub(crate) dots: u64,
+    pub(crate) minus: u64,
+    pub(crate) commas: u64,
+    pub(crate) opens: u64,
+    pub(crate) closes: u64,
+}
+
+/// The [`Marks`] of the first 64 of `bytes`; bytes past the end are none of the marked kinds.
+#[inline]
+pub(crate) fn marks(bytes: &[u8]) -> Marks {
+    let classify = |block: &[u8; 64]| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            sse2::marks(block)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            marks_by_bytes(block)
+        }
+    };
+    match bytes.get(..64) {
+        Some(block) => classify(block.try_into().expect("64 bytes")),
+        None => {
+            let mut padded = [0u8; 64];
+            padded[..bytes.len()].copy_from_slice(bytes);
+            classify(&padded)
+        }
+    }
+}
+
+/// [`marks`] a byte at a time, for any processor (and as the definition the tests hold the
+/// SSE2 version to).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+pub(crate) fn marks_by_bytes(block: &[u8; 64]) -> Marks {
+    let mut m = Marks::default();
+    for (i, &b) in block.iter().enumerate() {
+        let bit = 1u64 << i;
+        match b {
+            b'0' => {
+                m.digits |= bit;
+                m.zeros |= bit;
+            }
+            b'1'..=b'9' => m.digits |= bit,
+            b'.' => m.dots |= bit,
+            b'-' => m.minus |= bit,
+            b',' => m.commas |= bit,
+            b'[' => m.opens |= bit,
+            b']' => m.closes |= bit,
+            _ => {}
+        }
+    }
+    m
+}
+
+/// What a plain window of an array of numbers holds, as [`window`] found it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Window {
+    /// Bytes of the window read: it ends just after a comma or a bracket.
+    pub(crate) len: usize,
+    /// The arrays still open at its end (the array being read and those inside it).
+    pub(crate) level: usize,
+    /// The first byte of each number in it.
+    pub(crate) starts: u64,
+    /// The end of each number: the comma or bracket right after it.
+    pub(crate) ends: u64,
+    /// The ends of the numbers with a nonzero seventh decimal, which settles them as outside
+    /// the comparable domain (see [`crate::number::DECIMAL_PLACES`]) without reading them.
+    pub(crate) settled: u64,
+}
+
+/// Reads the window of `input` from `base`, where `input[base]` is the comma or `[` just read
+/// inside an array of numbers, `level` arrays deep (the array itself counts one), and the
+/// array's own depth is `depth`; no array may open deeper than `max_depth`.
+///
+/// `None` when the window cannot be taken whole: no comma or bracket after a plain stretch of
+/// numbers, a byte that is not part of a plain array, bytes that do not follow the grammar,
+/// or an array too deep. The caller then reads on its usual way.
+#[inline]
+pub(crate) fn window(
+    input: &[u8],
+    base: usize,
+    level: usize,
+    depth: usize,
+    max_depth: usize,
+) -> Option<Window> {
+    #[cfg(test)]
+    if tests::BYTEWISE.with(|b| b.get()) {
+        return None;
+    }
+    let m = marks(input.get(base..)?);
+    let separators = m.commas | m.opens | m.closes;
+    let plain = m.digits | m.dots | m.minus | separators;
+    // The window ends after the last separator before the first byte that is not plain, so
+    // that every number in it is whole. Bit 0 is the separator already read.
+    let reach = low((!plain).trailing_zeros());
+    let taken = separators & reach & !1;
+    if taken == 0 {
+        return None;
+    }
+    let mut len = 64 - taken.leading_zeros();
+    // Brackets one by one: the depth, and the `]` that closes the array, which ends the window.
+    let mut brackets = (m.opens | m.closes) & taken;
+    let mut level = level;
+    while brackets != 0 {
+        let at = brackets.trailing_zeros();
+        brackets &= brackets - 1;
+        if m.opens >> at & 1 == 1 {
+            if depth + level > max_depth {
+                return None;
+            }
+            level += 1;
+        } else {
+            level -= 1;
+            if level == 0 {
+                len = at + 1;
+                break;
+            }
+        }
+    }
+    let within = low(len);
+    let digits = m.digits;
+    let starts = (digits | m.minus) & (separators << 1) & within;
+    // The grammar, as the bytes that break it: each term names a byte that may not follow
+    // (or precede) another. Bit 0, read already, has no predecessor here.
+    let first_digits = digits & ((separators | m.minus) << 1);
+    let fractions = (m.dots << 1) & within;
+    // Adding each fraction's first digit carries through the fraction's digits and lands on
+    // the byte after them.
+    let fraction_ends = fractions.wrapping_add(digits) & !digits;
+    let broken = ((m.commas << 1) & !(digits | m.minus | m.opens))
+        | ((m.opens << 1) & !(digits | m.minus | m.opens | m.closes))
+        | ((m.closes << 1) & !(m.commas | m.closes))
+        | (((m.dots | m.minus) << 1) & !digits)
+        | ((digits << 1) & m.opens)
+        | (m.minus & !(separators << 1))
+        | (m.dots & !(digits << 1))
+        | (((m.zeros & first_digits) << 1) & digits)
+        | (fraction_ends & m.dots);
+    if broken & within != 0 {
+        return None;
+    }
+    // A nonzero seventh decimal: a dot, then seven digits in a row (runs of two, four and
+    // seven digits ending at each byte), the last not `0`. Adding it carries through the rest
+    // of its number onto the number's end.
+    let two = digits & (digits << 1);
+    let four = two & (two << 2);
+    let seven = four & (four << 3);
+    let beyond = seven & (m.dots << (crate::number::DECIMAL_PLACES + 1)) & !m.zeros & within;
+    let numbers = (digits | m.dots | m.minus) & within;
+    Some(Window {
+        len: len as usize,
+        level,
+        starts,
+        ends: separators & (numbers << 1) & within,
+        settled: numbers.wrapping_add(beyond) & !numbers,
+    })
+}
+
+/// The bits below bit `n` (all 64 when `n` is 64).
+#[inline(always)]
+fn low(n: u32) -> u64 {
+    if n >= 64 {
+        u64::MAX
+    } else {
+        (1 << n) - 1
+    }
+}
+
+/// Byte classes sixteen at a time, with SSE2. Its `unsafe` call goes into a function compiled
+/// for SSE2, which every x86-64 processor has.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_set_epi64x,
+        _mm_sub_epi8,
+    };
+
+    /// [`super::marks`] of a whole block.
+    #[inline(always)]
+    pub(super) fn marks(block: &[u8; 64]) -> super::Marks {
+        // SAFETY: `classify` needs only SSE2, which is part of the x86-64 baseline: every
+        // processor this code can run on has it.
+        unsafe { classify(block) }
+    }
+
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    fn classify(block: &[u8; 64]) -> super::Marks {
+        let mut m = super::Marks::default();
+        for (i, chunk) in block.chunks_exact(16).enumerate() {
+            let (low, high) = chunk.split_at(8);
+            let word = |half: &[u8]| i64::from_le_bytes(half.try_into().expect("eight bytes"));
+            let v = _mm_set_epi64x(word(high), word(low));
+            let bits = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16) << (16 * i);
+            let is = |b: u8| bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)));
+            // Unsigned `v - '0' <= 9`: the minimum of the two is the difference itself.
+            let offset = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
+            m.digits |= bits(_mm_cmpeq_epi8(
+                _mm_min_epu8(offset, _mm_set1_epi8(9)),
+                offset,
+            ));
+            m.zeros |= is(b'0');
+            m.dots |= is(b'.');
+            m.minus |= is(b'-');
+            m.commas |= is(b',');
+            m.opens |= is(b'[');
+            m.closes |= is(b']');
+        }
+        m
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    thread_local! {
+        /// Set by a test to make every window decline, so that the scanner reads arrays of
+        /// numbers its usual way: the reading windows must agree with.
+        pub(crate) static BYTEWISE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    #[test]
+    fn low_bits() {
+        assert_eq!(low(0), 0);
+        assert_eq!(low(1), 1);
+        assert_eq!(low(63), u64::MAX >> 1);
+        assert_eq!(low(64), u64::MAX);
+    }
+
+    #[test]
+    fn sse2_marks_the_bytes_as_defined() {
+        let mut seed = 7u64;
+        let alphabet = b"0123456789.-,[]e \"x\x00\xff/:";
+        for round in 0..3000 {
+            let mut block = [0u8; 64];
+            for b in block.iter_mut() {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                *b = if round % 3 == 0 {
+                    (seed >> 33) as u8
+                } else {
+                    alphabet[(seed >> 33) as usize % alphabet.len()]
+                };
+            }
+            assert_eq!(marks(&block), marks_by_bytes(&block), "{block:?}");
+        }
+    }
+}
