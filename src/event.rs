@@ -536,7 +536,10 @@ impl<'a> Repeat<'a> {
     /// whatever its kind (saves working out the value of each `0.0` of a coordinate list).
     #[inline(always)]
     fn has(&self, spelling: &[u8]) -> bool {
-        self.value_spelling == spelling || self.spelling == Some(spelling)
+        // Byte by byte: these are short, and a call to `memcmp` costs more than comparing.
+        let same =
+            |a: &[u8]| a.len() == spelling.len() && a.iter().zip(spelling).all(|(x, y)| x == y);
+        same(self.value_spelling) || self.spelling.is_some_and(same)
     }
 
     /// Whether the number `spelling`, of value `comparable`, adds nothing to the last one of

@@ -36,7 +36,11 @@ pub(crate) fn marks(bytes: &[u8]) -> Marks {
     let classify = |block: &[u8; 64]| {
         #[cfg(target_arch = "x86_64")]
         {
-            sse2::marks(block)
+            if std::is_x86_feature_detected!("avx2") {
+                avx2::marks(block)
+            } else {
+                sse2::marks(block)
+            }
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
@@ -181,14 +185,12 @@ pub(crate) fn window(
     })
 }
 
-/// The bits below bit `n` (all 64 when `n` is 64).
+/// The bits below bit `n`, for `n` from 1 to 64 (bit 0, the separator a window starts at,
+/// always counts).
 #[inline(always)]
 fn low(n: u32) -> u64 {
-    if n >= 64 {
-        u64::MAX
-    } else {
-        (1 << n) - 1
-    }
+    debug_assert!((1..=64).contains(&n));
+    u64::MAX >> (64 - n)
 }
 
 /// Byte classes sixteen at a time, with SSE2. Its `unsafe` call goes into a function compiled
@@ -236,6 +238,52 @@ mod sse2 {
     }
 }
 
+/// Byte classes thirty-two at a time, with AVX2, on the processors that have it (found at run
+/// time): half the instructions of [`sse2`].
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx2 {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_min_epu8, _mm256_movemask_epi8, _mm256_set1_epi8,
+        _mm256_set_epi64x, _mm256_sub_epi8,
+    };
+
+    /// [`super::marks`] of a whole block; only when AVX2 was detected.
+    #[inline(always)]
+    pub(super) fn marks(block: &[u8; 64]) -> super::Marks {
+        debug_assert!(std::is_x86_feature_detected!("avx2"));
+        // SAFETY: the only caller checks `is_x86_feature_detected!("avx2")` first, so the
+        // processor has what `classify` is compiled for.
+        unsafe { classify(block) }
+    }
+
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn classify(block: &[u8; 64]) -> super::Marks {
+        let mut m = super::Marks::default();
+        for (i, chunk) in block.chunks_exact(32).enumerate() {
+            let word = |k: usize| {
+                i64::from_le_bytes(chunk[8 * k..8 * k + 8].try_into().expect("eight bytes"))
+            };
+            let v = _mm256_set_epi64x(word(3), word(2), word(1), word(0));
+            let bits = |x: __m256i| u64::from(_mm256_movemask_epi8(x) as u32) << (32 * i);
+            let is = |b: u8| bits(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8)));
+            let offset = _mm256_sub_epi8(v, _mm256_set1_epi8(b'0' as i8));
+            m.digits |= bits(_mm256_cmpeq_epi8(
+                _mm256_min_epu8(offset, _mm256_set1_epi8(9)),
+                offset,
+            ));
+            m.zeros |= is(b'0');
+            m.dots |= is(b'.');
+            m.minus |= is(b'-');
+            m.commas |= is(b',');
+            m.opens |= is(b'[');
+            m.closes |= is(b']');
+        }
+        m
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -248,14 +296,15 @@ pub(crate) mod tests {
 
     #[test]
     fn low_bits() {
-        assert_eq!(low(0), 0);
         assert_eq!(low(1), 1);
+        assert_eq!(low(2), 3);
         assert_eq!(low(63), u64::MAX >> 1);
         assert_eq!(low(64), u64::MAX);
     }
 
     #[test]
-    fn sse2_marks_the_bytes_as_defined() {
+    #[cfg(target_arch = "x86_64")]
+    fn sse2_and_avx2_mark_the_bytes_as_defined() {
         let mut seed = 7u64;
         let alphabet = b"0123456789.-,[]e \"x\x00\xff/:";
         for round in 0..3000 {
@@ -270,7 +319,12 @@ pub(crate) mod tests {
                     alphabet[(seed >> 33) as usize % alphabet.len()]
                 };
             }
-            assert_eq!(marks(&block), marks_by_bytes(&block), "{block:?}");
+            let expected = marks_by_bytes(&block);
+            assert_eq!(sse2::marks(&block), expected, "{block:?}");
+            if std::is_x86_feature_detected!("avx2") {
+                assert_eq!(avx2::marks(&block), expected, "{block:?}");
+            }
+            assert_eq!(marks(&block), expected);
         }
     }
 }
