@@ -49,7 +49,8 @@
 //! 64-byte block's quotes, backslashes and control bytes (built sixteen bytes at a time with
 //! SSE2 on x86-64), skips what no rule names without parsing it (containers a block at a
 //! time, by the parity of their quotes), reads arrays of a rule's own values (coordinates)
-//! in one loop outside the array positions, borrows strings from the
+//! outside the array positions, plain stretches of numbers 64 bytes at a time with their
+//! grammar checked by bit masks (a private `number_runs` module), borrows strings from the
 //! input, and stops reading as soon as the rest of the event provably cannot
 //! change the result ([`Validation::Fast`]; [`Validation::Strict`] validates every byte); the
 //! per-path indexes cost the same for one rule as for a hundred thousand; updates publish an
