@@ -1736,6 +1736,49 @@ mod tests {
     }
 
     #[test]
+    fn leaf_arrays_count_depth_as_any_array() {
+        // Arrays and objects inside an array at a rule's path reach the depth limit exactly
+        // where the same value does at a path no rule names (validated by strict reading).
+        let mut leaf = FieldTrie::new();
+        leaf.insert("a", PathId(0));
+        let mut elsewhere = FieldTrie::new();
+        elsewhere.insert("z", PathId(0));
+        let values = [
+            "[[1,2],[3,[4]]]",
+            "[{\"b\":1}]",
+            "[[{\"b\":[1]}]]",
+            "[1,[2,[3,[4,[5]]]]]",
+            "[[[[\"s\"]]]]",
+            "[[],[[]],[[[]]]]",
+        ];
+        // Compact, read by windows, and spaced, read element by element.
+        let spaced = values.map(|v| v.replace('[', "[ "));
+        for value in values.iter().map(|v| v.to_string()).chain(spaced) {
+            let event = format!("{{\"a\":{value}}}");
+            for max_depth in 1..8 {
+                let read = |trie: &FieldTrie| {
+                    let mut scratch = ScanScratch::default();
+                    let mut recorder = Recorder(Kinds::ALL, Vec::new());
+                    scan(
+                        event.as_bytes(),
+                        trie,
+                        max_depth,
+                        Validation::Strict,
+                        &mut scratch,
+                        &mut recorder,
+                    )
+                    .is_ok()
+                };
+                assert_eq!(
+                    read(&leaf),
+                    read(&elsewhere),
+                    "{event} at depth {max_depth}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn arrays_of_numbers_read_by_windows_as_byte_by_byte() {
         // Arrays of numbers as coordinates spell them, and the same with bytes broken: the
         // windows must report the same values, and fail with the same error at the same place,
@@ -1768,6 +1811,13 @@ mod tests {
             "1.2.3",
             "--1",
             "0.00000000000000000001",
+            // Other elements, read the usual way between windows.
+            "\"s\"",
+            "true",
+            "null",
+            "{\"b\":[1,2.5]}",
+            "[]",
+            " 3",
         ];
         let alphabet = b"0123456789.-,[] e\"x";
         let mut seed = 11u64;
