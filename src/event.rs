@@ -606,6 +606,18 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
+    /// The next byte that is not white space, moving to it: one read in compact JSON.
+    #[inline(always)]
+    fn next_byte(&mut self) -> Option<u8> {
+        match self.input.get(self.pos) {
+            Some(b' ' | b'\t' | b'\n' | b'\r') => {
+                self.skip_ws();
+                self.input.get(self.pos).copied()
+            }
+            other => other.copied(),
+        }
+    }
+
     #[inline]
     fn expect(&mut self, byte: u8) -> Result<(), EventError> {
         if self.input.get(self.pos) == Some(&byte) {
@@ -753,8 +765,7 @@ impl<'a> Scanner<'a, '_> {
         visitor: &mut impl Visitor,
     ) -> Result<(), Halt> {
         loop {
-            self.skip_ws();
-            if self.input.get(self.pos) != Some(&b'"') {
+            if self.next_byte() != Some(b'"') {
                 return Err(self.unexpected().into());
             }
             let key = self.string()?;
@@ -776,16 +787,16 @@ impl<'a> Scanner<'a, '_> {
                 self.skip_ws();
                 self.expect(b':')?;
             }
-            self.skip_ws();
+            let first = self.next_byte();
             if child.is_somewhere() {
-                if self.input.get(self.pos) == Some(&b'"') {
+                if first == Some(b'"') {
                     // Most values read are strings: no detour through the dispatch either.
                     self.string_value(child.state(), visitor)?;
                 } else {
                     self.value(child.state(), depth, visitor)?;
                 }
             } else {
-                match self.input.get(self.pos) {
+                match first {
                     // Most skipped members are strings: no detour through the dispatch.
                     Some(b'"') if !self.strict => {
                         self.string()?;
@@ -799,8 +810,7 @@ impl<'a> Scanner<'a, '_> {
                 }
                 self.may_stop = false;
             }
-            self.skip_ws();
-            match self.input.get(self.pos) {
+            match self.next_byte() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
