@@ -1132,17 +1132,25 @@ impl<'a> Scanner<'a, '_> {
             if let (Some(b'-' | b'0'..=b'9' | b'['), Some(b',' | b'[')) =
                 (byte, self.input.get(self.pos - 1))
             {
-                // Right after the separator: a plain stretch may be read a window at a time.
-                let base = self.pos - 1;
-                if let Some(w) = number_runs::window(self.input, base, level, depth, self.max_depth)
+                // Right after the separator: a plain stretch may be read a window at a time,
+                // each window from the separator that ended the one before.
+                let mut base = self.pos - 1;
+                while let Some(w) =
+                    number_runs::window(self.input, base, level, depth, self.max_depth)
                 {
                     self.report_window(&w, base, path, wants, &mut last, visitor);
-                    self.pos = base + w.len;
+                    base += w.len - 1;
                     level = w.level;
-                    expect = match self.input[self.pos - 1] {
+                    if level == 0 {
+                        self.pos = base + 1;
+                        return Ok(());
+                    }
+                }
+                if base + 1 != self.pos {
+                    self.pos = base + 1;
+                    expect = match self.input[base] {
                         b',' => Expect::Element,
                         b'[' => Expect::ElementOrClose,
-                        _ if level == 0 => return Ok(()),
                         _ => Expect::CommaOrClose,
                     };
                     continue;

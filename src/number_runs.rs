@@ -114,9 +114,10 @@ pub(crate) struct Window {
     pub(crate) settled: u64,
 }
 
-/// Reads the window of `input` from `base`, where `input[base]` is the comma or `[` just read
-/// inside an array of numbers, `level` arrays deep (the array itself counts one), and the
-/// array's own depth is `depth`; no array may open deeper than `max_depth`.
+/// Reads the window of `input` from `base`, where `input[base]` is the separator (comma or
+/// bracket) just read inside an array of numbers, `level` arrays deep (the array itself
+/// counts one), and the array's own depth is `depth`; no array may open deeper than
+/// `max_depth`. A window ends on a separator, from which the next one can start.
 ///
 /// `None` when the window cannot be taken whole: no comma or bracket after a plain stretch of
 /// numbers, a byte that is not part of a plain array, bytes that do not follow the grammar,
