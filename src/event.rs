@@ -1453,7 +1453,7 @@ fn block_specials_by_words(block: &[u8; 64]) -> u64 {
 /// functions compiled for SSE2, which every x86-64 processor has.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
-mod sse2 {
+pub(crate) mod sse2 {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
         _mm_set_epi64x,
@@ -1514,7 +1514,7 @@ mod sse2 {
     /// unaligned load.
     #[target_feature(enable = "sse2")]
     #[inline]
-    fn load(chunk: &[u8; 16]) -> __m128i {
+    pub(crate) fn load(chunk: &[u8; 16]) -> __m128i {
         let (low, high) = chunk.split_at(8);
         let word = |half: &[u8]| i64::from_le_bytes(half.try_into().expect("eight bytes"));
         _mm_set_epi64x(word(high), word(low))

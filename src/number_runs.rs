@@ -217,8 +217,7 @@ fn low(n: u32) -> u64 {
 #[allow(unsafe_code)]
 mod sse2 {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_set_epi64x,
-        _mm_sub_epi8,
+        __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_sub_epi8,
     };
 
     /// [`super::marks`] of a whole block.
@@ -234,9 +233,7 @@ mod sse2 {
     fn classify(block: &[u8; 64]) -> super::Marks {
         let mut m = super::Marks::default();
         for (i, chunk) in block.chunks_exact(16).enumerate() {
-            let (low, high) = chunk.split_at(8);
-            let word = |half: &[u8]| i64::from_le_bytes(half.try_into().expect("eight bytes"));
-            let v = _mm_set_epi64x(word(high), word(low));
+            let v = crate::event::sse2::load(chunk.try_into().expect("sixteen bytes"));
             let bits = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16) << (16 * i);
             let is = |b: u8| bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)));
             // Unsigned `v - '0' <= 9`: the minimum of the two is the difference itself.
