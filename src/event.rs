@@ -306,6 +306,7 @@ pub struct RawStr<'a> {
 impl<'a> RawStr<'a> {
     /// The string's text: borrowed when it has no escapes, else decoded into `buffer`.
     /// Fails on invalid UTF-8 or a bad escape.
+    #[inline]
     pub fn decode<'b>(&self, buffer: &'b mut Vec<u8>) -> Result<&'b str, JsonErrorKind>
     where
         'a: 'b,
