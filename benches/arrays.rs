@@ -9,47 +9,21 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use evmatch::json::Json;
 use evmatch::ruleset::Scratch;
 use evmatch::{corpus, Ruleset};
 
-/// Each scenario's name, rule, generator and largest listed size.
-fn scenarios() -> Vec<(String, String, String, usize)> {
-    let text = std::fs::read("corpus/event-ruler/array-perf-scenarios.json").unwrap();
-    let Json::Array(items) = Json::parse(&text).unwrap() else {
-        panic!("scenarios are not an array")
-    };
-    items
-        .iter()
-        .map(|item| {
-            let Json::Object(members) = item else {
-                panic!("scenario is not an object")
-            };
-            let field = |key: &str| &members.iter().find(|(k, _)| k == key).unwrap().1;
-            let text = |key: &str| match field(key) {
-                Json::String(s) => s.clone(),
-                other => panic!("{key}: {other}"),
-            };
-            let Json::Array(sizes) = field("sizes") else {
-                panic!("sizes")
-            };
-            let largest = sizes
-                .iter()
-                .map(|s| s.to_string().parse::<usize>().unwrap())
-                .max()
-                .unwrap();
-            (
-                text("name"),
-                field("rule").to_string(),
-                text("generator"),
-                largest,
-            )
-        })
-        .collect()
-}
-
 fn arrays(c: &mut Criterion) {
-    for (i, (name, rule, generator, largest)) in scenarios().into_iter().enumerate() {
+    let text = std::fs::read("corpus/event-ruler/array-perf-scenarios.json").unwrap();
+    let scenarios = corpus::array_scenarios(&text).expect("the scenario file lists scenarios");
+    for (i, scenario) in scenarios.into_iter().enumerate() {
+        let corpus::ArrayScenario {
+            name,
+            rule,
+            generator,
+            sizes,
+            ..
+        } = scenario;
+        let largest = sizes.into_iter().max().expect("a size");
         if generator == "controlScalar" {
             continue; // no array to grow
         }

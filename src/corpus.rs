@@ -5,6 +5,65 @@
 
 use std::fmt::Write;
 
+/// One shape of event-ruler's array benchmark, as listed in
+/// `corpus/event-ruler/array-perf-scenarios.json`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArrayScenario {
+    /// What the scenario is called in the file.
+    pub name: String,
+    /// The rule, as pattern text.
+    pub rule: String,
+    /// The name [`array_scenario`] builds the event by.
+    pub generator: String,
+    /// Array sizes to try.
+    pub sizes: Vec<usize>,
+    /// How many rules match the event at every size (0 or 1).
+    pub expected_matches: usize,
+}
+
+/// The scenarios of an array-benchmark file's text, or `None` when it is not a JSON array of
+/// objects with `name`, `rule`, `generator`, `sizes` and `expectedMatches`.
+///
+/// ```
+/// use evmatch::corpus;
+///
+/// let text = r#"[{"name": "n", "rule": {"d": {"a": [1]}}, "generator": "primArrayOnly",
+///                 "sizes": [10, 20], "expectedMatches": 1}]"#;
+/// let scenarios = corpus::array_scenarios(text.as_bytes()).unwrap();
+/// assert_eq!(scenarios[0].sizes, [10, 20]);
+/// assert_eq!(scenarios[0].rule, r#"{"d":{"a":[1]}}"#);
+/// ```
+pub fn array_scenarios(text: &[u8]) -> Option<Vec<ArrayScenario>> {
+    use crate::json::Json;
+    let Ok(Json::Array(items)) = Json::parse(text) else {
+        return None;
+    };
+    items
+        .iter()
+        .map(|item| {
+            let Json::Object(members) = item else {
+                return None;
+            };
+            let field = |key: &str| members.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+            let text = |key: &str| match field(key)? {
+                Json::String(s) => Some(s.clone()),
+                _ => None,
+            };
+            let count = |value: &Json| value.to_string().parse::<usize>().ok();
+            let Json::Array(sizes) = field("sizes")? else {
+                return None;
+            };
+            Some(ArrayScenario {
+                name: text("name")?,
+                rule: field("rule")?.to_string(),
+                generator: text("generator")?,
+                sizes: sizes.iter().map(count).collect::<Option<_>>()?,
+                expected_matches: count(field("expectedMatches")?)?,
+            })
+        })
+        .collect()
+}
+
 /// The event of the array scenario called `generator` with arrays of `n` elements, or `None`
 /// for an unknown name.
 ///

@@ -8,45 +8,9 @@ use std::time::{Duration, Instant};
 use evmatch::json::Json;
 use evmatch::{corpus, reference, Pattern, Ruleset};
 
-struct Scenario {
-    name: String,
-    rule: String,
-    generator: String,
-    sizes: Vec<usize>,
-    expected_matches: usize,
-}
-
-fn scenarios() -> Vec<Scenario> {
+fn scenarios() -> Vec<corpus::ArrayScenario> {
     let text = std::fs::read("corpus/event-ruler/array-perf-scenarios.json").unwrap();
-    let Json::Array(items) = Json::parse(&text).unwrap() else {
-        panic!("scenarios are not an array")
-    };
-    items
-        .iter()
-        .map(|item| {
-            let field = |key: &str| match item {
-                Json::Object(members) => members.iter().find(|(k, _)| k == key).unwrap().1.clone(),
-                _ => panic!("scenario is not an object"),
-            };
-            let text = |key: &str| match field(key) {
-                Json::String(s) => s,
-                other => panic!("{key}: {other}"),
-            };
-            let Json::Array(sizes) = field("sizes") else {
-                panic!("sizes")
-            };
-            Scenario {
-                name: text("name"),
-                rule: field("rule").to_string(),
-                generator: text("generator"),
-                sizes: sizes
-                    .iter()
-                    .map(|s| s.to_string().parse().unwrap())
-                    .collect(),
-                expected_matches: field("expectedMatches").to_string().parse().unwrap(),
-            }
-        })
-        .collect()
+    corpus::array_scenarios(&text).expect("the scenario file lists scenarios")
 }
 
 #[test]
