@@ -7,6 +7,19 @@ use std::fmt::Write;
 
 /// One shape of event-ruler's array benchmark, as listed in
 /// `corpus/event-ruler/array-perf-scenarios.json`.
+///
+/// ```
+/// use evmatch::{corpus, Ruleset};
+///
+/// let text = std::fs::read("corpus/event-ruler/array-perf-scenarios.json")?;
+/// let scenarios = corpus::array_scenarios(&text).unwrap();
+/// let first = &scenarios[0];
+/// let rules = Ruleset::new();
+/// rules.add_json(first.name.clone(), &first.rule)?;
+/// let event = corpus::array_scenario(&first.generator, first.sizes[0]).unwrap();
+/// assert_eq!(rules.matches(event.as_bytes()).unwrap().len(), first.expected_matches);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArrayScenario {
     /// What the scenario is called in the file.
