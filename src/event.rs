@@ -1135,17 +1135,15 @@ impl<'a> Scanner<'a, '_> {
             {
                 // Right after the separator: a plain stretch may be read a window at a time,
                 // each window from the separator that ended the one before.
-                let mut base = self.pos - 1;
-                while let Some(w) =
-                    number_runs::window(self.input, base, level, depth, self.max_depth)
-                {
-                    self.report_window(&w, base, path, wants, &mut last, visitor);
-                    base += w.len - 1;
-                    level = w.level;
-                    if level == 0 {
-                        self.pos = base + 1;
-                        return Ok(());
-                    }
+                let (input, max_depth) = (self.input, self.max_depth);
+                let base;
+                (base, level) =
+                    number_runs::windows(input, self.pos - 1, level, depth, max_depth, |w, at| {
+                        self.report_window(w, at, path, wants, &mut last, visitor)
+                    });
+                if level == 0 {
+                    self.pos = base + 1;
+                    return Ok(());
                 }
                 if base + 1 != self.pos {
                     self.pos = base + 1;

@@ -45,23 +45,10 @@ impl Marks {
     }
 }
 
-/// The [`Marks`] of the first 64 of `bytes`; bytes past the end are none of the marked kinds.
-#[inline]
-pub(crate) fn marks(bytes: &[u8]) -> Marks {
-    let classify = |block: &[u8; 64]| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx2") {
-                avx2::marks(block)
-            } else {
-                sse2::marks(block)
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            marks_by_bytes(block)
-        }
-    };
+/// The [`Marks`] of the first 64 of `bytes`, by `classify`; bytes past the end are none of
+/// the marked kinds.
+#[inline(always)]
+fn marks(bytes: &[u8], classify: impl Fn(&[u8; 64]) -> Marks) -> Marks {
     // As `event::padded_block` does; calling that one here measured 2% more instructions on
     // `numeric` (the dispatch below was no longer folded into the window).
     match bytes.get(..64) {
@@ -114,27 +101,84 @@ pub(crate) struct Window {
     pub(crate) settled: u64,
 }
 
-/// Reads the window of `input` from `base`, where `input[base]` is the separator (comma or
-/// bracket) just read inside an array of numbers, `level` arrays deep (the array itself
-/// counts one), and the array's own depth is `depth`; no array may open deeper than
-/// `max_depth`. A window ends on a separator, from which the next one can start.
+/// Reads windows of `input` one after the other from `base`, where `input[base]` is the
+/// separator (comma or bracket) just read inside an array of numbers, `level` arrays deep (the
+/// array itself counts one), and the array's own depth is `depth`; no array may open deeper
+/// than `max_depth`. Each window ends on a separator, from which the next one starts; `each`
+/// gets every window with the position of the separator it starts at.
 ///
-/// `None` when the window cannot be taken whole: no comma or bracket after a plain stretch of
+/// Returns the position of the separator the last window ended on (`base` if none was
+/// taken) and the arrays open there: `0` when the window closed the array. Reading stops at
+/// the first window that cannot be taken whole: no comma or bracket after a plain stretch of
 /// numbers, a byte that is not part of a plain array, bytes that do not follow the grammar,
 /// or an array too deep. The caller then reads on its usual way.
 #[inline]
-pub(crate) fn window(
+pub(crate) fn windows(
     input: &[u8],
     base: usize,
     level: usize,
     depth: usize,
     max_depth: usize,
-) -> Option<Window> {
+    each: impl FnMut(&Window, usize),
+) -> (usize, usize) {
     #[cfg(test)]
     if tests::BYTEWISE.with(|b| b.get()) {
-        return None;
+        return (base, level);
     }
-    let m = marks(input.get(base..)?);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            avx2::windows(input, base, level, depth, max_depth, each)
+        } else {
+            windows_with(input, base, level, depth, max_depth, each, sse2::marks)
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        windows_with(input, base, level, depth, max_depth, each, marks_by_bytes)
+    }
+}
+
+/// [`windows`], each block classified by `classify`. Always inlined, so that each instruction
+/// set gets the whole loop (and the caller's `each`) compiled for it, with the classification
+/// inside: a call to the AVX2 classification alone, which cannot be inlined into code compiled
+/// without AVX2, returned its seven masks through memory, and a call per window measured
+/// slower still.
+#[inline(always)]
+fn windows_with(
+    input: &[u8],
+    mut base: usize,
+    mut level: usize,
+    depth: usize,
+    max_depth: usize,
+    mut each: impl FnMut(&Window, usize),
+    classify: impl Fn(&[u8; 64]) -> Marks + Copy,
+) -> (usize, usize) {
+    while let Some(w) = input
+        .get(base..)
+        .and_then(|bytes| window(bytes, level, depth, max_depth, classify))
+    {
+        each(&w, base);
+        base += w.len - 1;
+        level = w.level;
+        if level == 0 {
+            break;
+        }
+    }
+    (base, level)
+}
+
+/// The window of `bytes`, which start with the separator just read, `level` arrays deep (see
+/// [`windows`]), its block classified by `classify`. `None` when it cannot be taken whole.
+#[inline(always)]
+fn window(
+    bytes: &[u8],
+    level: usize,
+    depth: usize,
+    max_depth: usize,
+    classify: impl Fn(&[u8; 64]) -> Marks,
+) -> Option<Window> {
+    let m = marks(bytes, classify);
     let separators = m.commas | m.opens | m.closes;
     let plain = m.digits | m.dots | m.minus | separators;
     // The window ends after the last separator before the first byte that is not plain, so
@@ -255,15 +299,44 @@ mod sse2 {
 mod avx2 {
     use std::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_min_epu8, _mm256_movemask_epi8, _mm256_set1_epi8,
-        _mm256_set_epi64x, _mm256_sub_epi8,
+        _mm256_set_m128i, _mm256_sub_epi8,
     };
 
-    /// [`super::marks`] of a whole block; only when AVX2 was detected.
+    /// [`super::windows`] with AVX2; only when AVX2 was detected.
     #[inline(always)]
-    pub(super) fn marks(block: &[u8; 64]) -> super::Marks {
+    pub(super) fn windows(
+        input: &[u8],
+        base: usize,
+        level: usize,
+        depth: usize,
+        max_depth: usize,
+        each: impl FnMut(&super::Window, usize),
+    ) -> (usize, usize) {
         debug_assert!(std::is_x86_feature_detected!("avx2"));
         // SAFETY: the only caller checks `is_x86_feature_detected!("avx2")` first, so the
-        // processor has what `classify` is compiled for.
+        // processor has what `windows_avx2` is compiled for.
+        unsafe { windows_avx2(input, base, level, depth, max_depth, each) }
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn windows_avx2(
+        input: &[u8],
+        base: usize,
+        level: usize,
+        depth: usize,
+        max_depth: usize,
+        each: impl FnMut(&super::Window, usize),
+    ) -> (usize, usize) {
+        super::windows_with(input, base, level, depth, max_depth, each, |block| {
+            classify(block)
+        })
+    }
+
+    /// [`super::marks`] of a whole block; only when AVX2 was detected.
+    #[cfg(test)]
+    pub(super) fn marks(block: &[u8; 64]) -> super::Marks {
+        assert!(std::is_x86_feature_detected!("avx2"));
+        // SAFETY: checked just above.
         unsafe { classify(block) }
     }
 
@@ -272,10 +345,12 @@ mod avx2 {
     fn classify(block: &[u8; 64]) -> super::Marks {
         let mut m = super::Marks::default();
         for (i, chunk) in block.chunks_exact(32).enumerate() {
-            let word = |k: usize| {
-                i64::from_le_bytes(chunk[8 * k..8 * k + 8].try_into().expect("eight bytes"))
-            };
-            let v = _mm256_set_epi64x(word(3), word(2), word(1), word(0));
+            // Two halves without a raw pointer, which the compiler makes one load (four
+            // words put together, as `sse2::load` does with two, were put together on the
+            // stack).
+            let (low, high) = chunk.split_at(16);
+            let half = |h: &[u8]| crate::event::sse2::load(h.try_into().expect("sixteen bytes"));
+            let v = _mm256_set_m128i(half(high), half(low));
             let bits = |x: __m256i| u64::from(_mm256_movemask_epi8(x) as u32) << (32 * i);
             let is = |b: u8| bits(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8)));
             let offset = _mm256_sub_epi8(v, _mm256_set1_epi8(b'0' as i8));
@@ -330,7 +405,13 @@ pub(crate) mod tests {
             if std::is_x86_feature_detected!("avx2") {
                 assert_eq!(avx2::marks(&block), expected, "{block:?}");
             }
-            assert_eq!(marks(&block), expected);
+            let mut padded = [0u8; 64];
+            padded[..40].copy_from_slice(&block[..40]);
+            assert_eq!(
+                marks(&block[..40], sse2::marks),
+                marks_by_bytes(&padded),
+                "{block:?}"
+            );
         }
     }
 }
