@@ -96,8 +96,8 @@ pub(crate) struct Window {
     pub(crate) starts: u64,
     /// The end of each number: the comma or bracket right after it.
     pub(crate) ends: u64,
-    /// The ends of the numbers with a nonzero seventh decimal, which settles them as outside
-    /// the comparable domain (see [`crate::number::DECIMAL_PLACES`]) without reading them.
+    /// The ends of the numbers with a nonzero digit beyond the sixth decimal, which settles
+    /// them as outside the comparable domain (see [`crate::number::DECIMAL_PLACES`]) without reading them.
     pub(crate) settled: u64,
 }
 
@@ -230,13 +230,17 @@ fn window(
     if broken & within != 0 {
         return None;
     }
-    // A nonzero seventh decimal: a dot, then seven digits in a row (runs of two, four and
-    // seven digits ending at each byte), the last not `0`. Adding it carries through the rest
-    // of its number onto the number's end.
+    // A nonzero digit beyond the sixth decimal. The seventh decimal is the last of seven
+    // digits in a row (runs of two, four and seven digits ending at each byte) seven bytes
+    // after a dot; added to the zeros, it carries through those that follow it and lands on
+    // the first digit beyond the sixth that is not `0`, if there is one (else on the byte
+    // after the fraction). Adding that digit to the number carries through the rest of it
+    // onto the number's end.
     let two = digits & (digits << 1);
     let four = two & (two << 2);
     let seven = four & (four << 3);
-    let beyond = seven & (m.dots << (crate::number::DECIMAL_PLACES + 1)) & !m.zeros & within;
+    let seventh = seven & (m.dots << (crate::number::DECIMAL_PLACES + 1)) & within;
+    let beyond = m.zeros.wrapping_add(seventh) & !m.zeros & digits;
     let numbers = (digits | m.dots | m.minus) & within;
     Some(Window {
         len: len as usize,
