@@ -385,6 +385,42 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn windows_settle_the_numbers_with_a_nonzero_digit_beyond_the_sixth_decimal() {
+        // Settled numbers are outside the comparable domain without being read: a nonzero
+        // seventh decimal, a nonzero digit after zeros at the seventh, but not zeros alone.
+        let numbers = [
+            ("1.1234567", true),
+            ("2.1234560001", true),
+            ("-0.00000000009", true),
+            ("3.1234560000", false),
+            ("4.123456", false),
+            ("-122.5000000", false),
+            ("5", false),
+        ];
+        let text: Vec<&str> = numbers.iter().map(|&(n, _)| n).collect();
+        // Long enough for several windows.
+        let input = format!("[{}]", [&text[..]; 4].concat().join(","));
+        let mut found = Vec::new();
+        let (end, level) = windows(input.as_bytes(), 0, 1, 0, 64, |w, base| {
+            let mut ends = w.ends;
+            while ends != 0 {
+                let at = ends.trailing_zeros();
+                ends &= ends - 1;
+                let from = 63 - (w.starts & ((1 << at) - 1)).leading_zeros();
+                let spelling = &input[base + from as usize..base + at as usize];
+                found.push((spelling.to_string(), w.settled >> at & 1 == 1));
+            }
+        });
+        assert_eq!((end, level), (input.len() - 1, 0));
+        let expected: Vec<(String, bool)> = [&numbers[..]; 4]
+            .concat()
+            .iter()
+            .map(|&(n, settled)| (n.to_string(), settled))
+            .collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
     #[cfg(target_arch = "x86_64")]
     fn sse2_and_avx2_mark_the_bytes_as_defined() {
         let mut seed = 7u64;
