@@ -1915,8 +1915,9 @@ mod tests {
             ][round % 4];
             let max_depth = [64, 3, 4][round % 3];
             let validation = [Validation::Fast, Validation::Strict][round / 2 % 2];
-            let read = |bytewise: bool| {
-                crate::number_runs::tests::BYTEWISE.with(|b| b.set(bytewise));
+            use crate::number_runs::tests::{Reading, READING};
+            let read = |reading: Reading| {
+                READING.with(|r| r.set(reading));
                 let mut scratch = ScanScratch::default();
                 let mut recorder = Recorder(wants, Vec::new());
                 let result = scan(
@@ -1927,15 +1928,20 @@ mod tests {
                     &mut scratch,
                     &mut recorder,
                 );
-                crate::number_runs::tests::BYTEWISE.with(|b| b.set(false));
+                READING.with(|r| r.set(Reading::Fastest));
                 (result, recorder.1)
             };
-            assert_eq!(
-                read(false),
-                read(true),
-                "{}",
-                String::from_utf8_lossy(&event)
-            );
+            let bytewise = read(Reading::Bytewise);
+            // Every classification the windows may use: AVX2 (where the processor has it),
+            // SSE2 and the portable one.
+            for reading in [Reading::Fastest, Reading::Sse2, Reading::Portable] {
+                assert_eq!(
+                    read(reading),
+                    bytewise,
+                    "{reading:?}: {}",
+                    String::from_utf8_lossy(&event)
+                );
+            }
         }
     }
 

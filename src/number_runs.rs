@@ -122,8 +122,16 @@ pub(crate) fn windows(
     each: impl FnMut(&Window, usize),
 ) -> (usize, usize) {
     #[cfg(test)]
-    if tests::BYTEWISE.with(|b| b.get()) {
-        return (base, level);
+    match tests::READING.with(|r| r.get()) {
+        tests::Reading::Bytewise => return (base, level),
+        #[cfg(target_arch = "x86_64")]
+        tests::Reading::Sse2 => {
+            return windows_with(input, base, level, depth, max_depth, each, sse2::marks)
+        }
+        tests::Reading::Portable => {
+            return windows_with(input, base, level, depth, max_depth, each, marks_by_bytes)
+        }
+        _ => {}
     }
     #[cfg(target_arch = "x86_64")]
     {
@@ -370,10 +378,23 @@ mod avx2 {
 pub(crate) mod tests {
     use super::*;
 
+    /// How [`windows`] reads, as a test sets it.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(crate) enum Reading {
+        /// As outside the tests: AVX2 where the processor has it, else SSE2 or bytewise marks.
+        Fastest,
+        /// Windows classified with SSE2, whatever the processor has.
+        Sse2,
+        /// Windows classified a byte at a time, as on processors other than x86-64.
+        Portable,
+        /// Every window declines: the scanner reads arrays of numbers its usual way, which the
+        /// windows must agree with.
+        Bytewise,
+    }
+
     thread_local! {
-        /// Set by a test to make every window decline, so that the scanner reads arrays of
-        /// numbers its usual way: the reading windows must agree with.
-        pub(crate) static BYTEWISE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        pub(crate) static READING: std::cell::Cell<Reading> =
+            const { std::cell::Cell::new(Reading::Fastest) };
     }
 
     #[test]
