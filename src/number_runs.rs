@@ -97,7 +97,8 @@ pub(crate) struct Window {
     /// The end of each number: the comma or bracket right after it.
     pub(crate) ends: u64,
     /// The ends of the numbers with a nonzero digit beyond the sixth decimal, which settles
-    /// them as outside the comparable domain (see [`crate::number::DECIMAL_PLACES`]) without reading them.
+    /// them as outside the comparable domain (see [`crate::number::DECIMAL_PLACES`]) without
+    /// reading them.
     pub(crate) settled: u64,
 }
 
