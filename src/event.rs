@@ -1430,7 +1430,7 @@ fn block_specials(bytes: &[u8]) -> u64 {
 /// (zero is a control character: to the scanner's blocks, the end of the input looks like
 /// something for the careful reader).
 #[inline(always)]
-fn padded_block<T>(bytes: &[u8], classify: impl FnOnce(&[u8; 64]) -> T) -> T {
+pub(crate) fn padded_block<T>(bytes: &[u8], classify: impl FnOnce(&[u8; 64]) -> T) -> T {
     match bytes.get(..64) {
         Some(block) => classify(block.try_into().expect("64 bytes")),
         None => {
