@@ -521,12 +521,18 @@ enum Expect {
     CommaOrClose,
 }
 
-/// The last comparable number and the last other number reported from a leaf array. Matchers
-/// see a comparable number by its value only (`0` and `0.0` are one value), any other number
-/// by its spelling.
+/// The last comparable number and the last other number reported from a leaf array, and
+/// whether a zero was. Matchers see a comparable number by its value only (`0` and `0.0` are
+/// one value), any other number by its spelling.
+///
+/// Zero is remembered apart from the last value because it is the one value GeoJSON repeats
+/// most (the altitude of every position): once it is reported, a window drops the zeros it
+/// holds by a mask ([`number_runs::Window::zeros`]) without looking at them.
 #[derive(Default)]
 struct Repeat<'a> {
     value: Option<ComparableNumber>,
+    /// A zero has been reported.
+    zero: bool,
     /// The spelling of `value` as last reported.
     value_spelling: &'a [u8],
     spelling: Option<&'a [u8]>,
@@ -547,10 +553,12 @@ impl<'a> Repeat<'a> {
     /// its kind reported; if it does, it becomes that one.
     #[inline(always)]
     fn repeats(&mut self, spelling: &'a [u8], comparable: Option<ComparableNumber>) -> bool {
-        if comparable.is_some() {
-            if self.value == comparable {
+        if let Some(value) = comparable {
+            let zero = value.millionths() == 0;
+            if self.value == comparable || (zero && self.zero) {
                 return true;
             }
+            self.zero |= zero;
             self.value = comparable;
             self.value_spelling = spelling;
         } else {
@@ -1204,6 +1212,9 @@ impl<'a> Scanner<'a, '_> {
         } else {
             w.ends
         };
+        if last.zero {
+            ends &= !w.zeros;
+        }
         while ends != 0 {
             let at = ends.trailing_zeros();
             ends &= ends - 1;

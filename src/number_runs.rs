@@ -84,6 +84,9 @@ pub(crate) struct Window {
     /// them as outside the comparable domain (see [`crate::number::DECIMAL_PLACES`]) without
     /// reading them.
     pub(crate) settled: u64,
+    /// The ends of the numbers that are zero (`0`, `-0`, `0.0`, ...: no digit but `0`), all of
+    /// one comparable value.
+    pub(crate) zeros: u64,
 }
 
 /// Reads windows of `input` one after the other from `base`, where `input[base]` is the
@@ -236,12 +239,17 @@ fn window(
     let seventh = seven & (m.dots << (crate::number::DECIMAL_PLACES + 1)) & within;
     let beyond = m.zeros.wrapping_add(seventh) & !m.zeros & digits;
     let numbers = (digits | m.dots | m.minus) & within;
+    let ends = separators & (numbers << 1) & within;
+    // Bytes that leave a number zero; a number's start, if one of them, carries through them
+    // onto its end only when the whole number is made of them.
+    let naught = (m.zeros | m.dots | m.minus) & within;
     Some(Window {
         len: len as usize,
         level,
         starts,
-        ends: separators & (numbers << 1) & within,
+        ends,
         settled: numbers.wrapping_add(beyond) & !numbers,
+        zeros: naught.wrapping_add(starts & naught) & ends,
     })
 }
 
@@ -423,6 +431,45 @@ pub(crate) mod tests {
             .concat()
             .iter()
             .map(|&(n, settled)| (n.to_string(), settled))
+            .collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn windows_mark_the_numbers_that_are_zero() {
+        let numbers = [
+            ("0", true),
+            ("-0", true),
+            ("0.0", true),
+            ("-0.000", true),
+            ("0.0000000000", true),
+            ("10", false),
+            ("0.01", false),
+            ("-0.10", false),
+            ("100.0", false),
+            ("-5", false),
+            ("0.0000001", false),
+        ];
+        let text: Vec<&str> = numbers.iter().map(|&(n, _)| n).collect();
+        // Nested as coordinates are, over several windows.
+        let input = format!("[[{}],[{}]]", text.join(","), text.join(","));
+        let mut found = Vec::new();
+        let (end, level) = windows(input.as_bytes(), 0, 1, 0, 64, |w, base| {
+            let mut ends = w.ends;
+            while ends != 0 {
+                let at = ends.trailing_zeros();
+                ends &= ends - 1;
+                let from = 63 - (w.starts & ((1 << at) - 1)).leading_zeros();
+                let spelling = &input[base + from as usize..base + at as usize];
+                found.push((spelling.to_string(), w.zeros >> at & 1 == 1));
+            }
+            assert_eq!(w.zeros & !w.ends, 0);
+        });
+        assert_eq!((end, level), (input.len() - 1, 0));
+        let expected: Vec<(String, bool)> = [&numbers[..]; 2]
+            .concat()
+            .iter()
+            .map(|&(n, zero)| (n.to_string(), zero))
             .collect();
         assert_eq!(found, expected);
     }
