@@ -569,6 +569,19 @@ impl<'a> Repeat<'a> {
         }
         false
     }
+
+    /// The numbers of a window worth handing over when the rules want the kinds `wants`:
+    /// those of a kind wanted, but no zero once one is reported.
+    #[inline(always)]
+    fn wanted(&self, wants: u8) -> number_runs::Wanted {
+        number_runs::Wanted::new(
+            // Numbers settled as outside the domain matter only to rules that want those.
+            wants & Kinds::OTHER_NUMBER != 0,
+            // These are read to tell: a number too large is outside the domain too.
+            wants & (Kinds::COMPARABLE | Kinds::OTHER_NUMBER) != 0,
+            wants & Kinds::COMPARABLE != 0 && !self.zero,
+        )
+    }
 }
 
 struct Scanner<'a, 's> {
@@ -1143,12 +1156,17 @@ impl<'a> Scanner<'a, '_> {
             {
                 // Right after the separator: a plain stretch may be read a window at a time,
                 // each window from the separator that ended the one before.
-                let (input, max_depth) = (self.input, self.max_depth);
+                let (input, room) = (self.input, self.max_depth.saturating_sub(depth));
+                let wanted = last.wanted(wants);
                 let base;
-                (base, level) =
-                    number_runs::windows(input, self.pos - 1, level, depth, max_depth, |w, at| {
-                        self.report_window(w, at, path, wants, &mut last, visitor)
-                    });
+                (base, level) = number_runs::windows(
+                    input,
+                    self.pos - 1,
+                    level,
+                    room,
+                    wanted,
+                    |w, ends, at| self.report_window(w, ends, at, path, wants, &mut last, visitor),
+                );
                 if level == 0 {
                     self.pos = base + 1;
                     return Ok(());
@@ -1190,31 +1208,22 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
-    /// Reports the numbers of a window some rule at `path` wants, as
-    /// [`Scanner::numbers`] would have.
+    /// Reports the numbers of a window that end at `ends` (those [`Repeat::wanted`] left) and
+    /// some rule at `path` wants, as [`Scanner::numbers`] would have; returns what is wanted
+    /// of the next window.
+    #[allow(clippy::too_many_arguments)] // the scanner, the window and the array's reporting
     #[inline]
     fn report_window(
         &mut self,
         w: &number_runs::Window,
+        mut ends: u64,
         base: usize,
         path: PathId,
         wants: u8,
         last: &mut Repeat<'a>,
         visitor: &mut impl Visitor,
-    ) {
-        if wants & (Kinds::COMPARABLE | Kinds::OTHER_NUMBER) == 0 {
-            return;
-        }
+    ) -> number_runs::Wanted {
         let input = self.input;
-        // Numbers settled as outside the domain matter only to rules that want those.
-        let mut ends = if wants & Kinds::OTHER_NUMBER == 0 {
-            w.ends & !w.settled
-        } else {
-            w.ends
-        };
-        if last.zero {
-            ends &= !w.zeros;
-        }
         while ends != 0 {
             let at = ends.trailing_zeros();
             ends &= ends - 1;
@@ -1248,6 +1257,7 @@ impl<'a> Scanner<'a, '_> {
                 );
             }
         }
+        last.wanted(wants)
     }
 
     /// Skips one value that no rule looks into. Fast reading skips strings to their closing

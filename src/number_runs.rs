@@ -89,11 +89,53 @@ pub(crate) struct Window {
     pub(crate) zeros: u64,
 }
 
+/// Which numbers of a window its reader wants reported. The reader says so again after each
+/// window it is handed, and windows with nothing it wants are read without handing them over.
+///
+/// Each kind is a mask, all ones when wanted: this is applied to every window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Wanted {
+    settled: u64,
+    unsettled: u64,
+    zeros: u64,
+}
+
+impl Wanted {
+    /// Every number.
+    #[cfg(test)]
+    pub(crate) const ALL: Wanted = Wanted {
+        settled: u64::MAX,
+        unsettled: u64::MAX,
+        zeros: u64::MAX,
+    };
+
+    /// The numbers settled outside the comparable domain ([`Window::settled`]) if `settled`,
+    /// the others (whatever they turn out to be when read) if `unsettled`, and among those the
+    /// zeros ([`Window::zeros`]) only if `zeros`.
+    #[inline(always)]
+    pub(crate) fn new(settled: bool, unsettled: bool, zeros: bool) -> Wanted {
+        let all = |wanted: bool| 0u64.wrapping_sub(u64::from(wanted));
+        Wanted {
+            settled: all(settled),
+            unsettled: all(unsettled),
+            zeros: all(zeros),
+        }
+    }
+
+    /// The ends of the numbers of `w` wanted.
+    #[inline(always)]
+    fn of(self, w: &Window) -> u64 {
+        let kinds = (w.settled & self.settled) | (!w.settled & self.unsettled);
+        w.ends & kinds & (!w.zeros | self.zeros)
+    }
+}
+
 /// Reads windows of `input` one after the other from `base`, where `input[base]` is the
 /// separator (comma or bracket) just read inside an array of numbers, `level` arrays deep (the
-/// array itself counts one), and the array's own depth is `depth`; no array may open deeper
-/// than `max_depth`. Each window ends on a separator, from which the next one starts; `each`
-/// gets every window with the position of the separator it starts at.
+/// array itself counts one); an array may open only where at most `room` are. Each window ends on a
+/// separator, from which the next one starts. `each` gets every window that holds a number
+/// `wanted`, with the ends of those numbers and the position of the separator the window
+/// starts at, and returns what is wanted from then on.
 ///
 /// Returns the position of the separator the last window ended on (`base` if none was
 /// taken) and the arrays open there: `0` when the window closed the array. Reading stops at
@@ -105,33 +147,33 @@ pub(crate) fn windows(
     input: &[u8],
     base: usize,
     level: usize,
-    depth: usize,
-    max_depth: usize,
-    each: impl FnMut(&Window, usize),
+    room: usize,
+    wanted: Wanted,
+    each: impl FnMut(&Window, u64, usize) -> Wanted,
 ) -> (usize, usize) {
     #[cfg(test)]
     match tests::READING.with(|r| r.get()) {
         tests::Reading::Bytewise => return (base, level),
         #[cfg(target_arch = "x86_64")]
         tests::Reading::Sse2 => {
-            return windows_with(input, base, level, depth, max_depth, each, sse2::marks)
+            return windows_with(input, base, level, room, wanted, each, sse2::marks)
         }
         tests::Reading::Portable => {
-            return windows_with(input, base, level, depth, max_depth, each, marks_by_bytes)
+            return windows_with(input, base, level, room, wanted, each, marks_by_bytes)
         }
         _ => {}
     }
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") {
-            avx2::windows(input, base, level, depth, max_depth, each)
+            avx2::windows(input, base, level, room, wanted, each)
         } else {
-            windows_with(input, base, level, depth, max_depth, each, sse2::marks)
+            windows_with(input, base, level, room, wanted, each, sse2::marks)
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        windows_with(input, base, level, depth, max_depth, each, marks_by_bytes)
+        windows_with(input, base, level, room, wanted, each, marks_by_bytes)
     }
 }
 
@@ -145,16 +187,21 @@ fn windows_with(
     input: &[u8],
     mut base: usize,
     mut level: usize,
-    depth: usize,
-    max_depth: usize,
-    mut each: impl FnMut(&Window, usize),
+    room: usize,
+    mut wanted: Wanted,
+    mut each: impl FnMut(&Window, u64, usize) -> Wanted,
     classify: impl Fn(&[u8; 64]) -> Marks + Copy,
 ) -> (usize, usize) {
     while let Some(w) = input
         .get(base..)
-        .and_then(|bytes| window(bytes, level, depth, max_depth, classify))
+        .and_then(|bytes| window(bytes, level, room, classify))
     {
-        each(&w, base);
+        // Most windows of coordinates hold nothing wanted once the first zero is reported:
+        // no call, and no reload of the reader's state, for those.
+        let ends = wanted.of(&w);
+        if ends != 0 {
+            wanted = each(&w, ends, base);
+        }
         base += w.len - 1;
         level = w.level;
         if level == 0 {
@@ -170,8 +217,7 @@ fn windows_with(
 fn window(
     bytes: &[u8],
     level: usize,
-    depth: usize,
-    max_depth: usize,
+    room: usize,
     classify: impl Fn(&[u8; 64]) -> Marks,
 ) -> Option<Window> {
     // Bytes past the end of the input are zeros, none of the marked kinds.
@@ -193,7 +239,7 @@ fn window(
         let at = brackets.trailing_zeros();
         brackets &= brackets - 1;
         if m.opens >> at & 1 == 1 {
-            if depth + level > max_depth {
+            if level > room {
                 return None;
             }
             level += 1;
@@ -314,14 +360,14 @@ mod avx2 {
         input: &[u8],
         base: usize,
         level: usize,
-        depth: usize,
-        max_depth: usize,
-        each: impl FnMut(&super::Window, usize),
+        room: usize,
+        wanted: super::Wanted,
+        each: impl FnMut(&super::Window, u64, usize) -> super::Wanted,
     ) -> (usize, usize) {
         debug_assert!(std::is_x86_feature_detected!("avx2"));
         // SAFETY: the only caller checks `is_x86_feature_detected!("avx2")` first, so the
         // processor has what `windows_avx2` is compiled for.
-        unsafe { windows_avx2(input, base, level, depth, max_depth, each) }
+        unsafe { windows_avx2(input, base, level, room, wanted, each) }
     }
 
     #[target_feature(enable = "avx2")]
@@ -329,11 +375,11 @@ mod avx2 {
         input: &[u8],
         base: usize,
         level: usize,
-        depth: usize,
-        max_depth: usize,
-        each: impl FnMut(&super::Window, usize),
+        room: usize,
+        wanted: super::Wanted,
+        each: impl FnMut(&super::Window, u64, usize) -> super::Wanted,
     ) -> (usize, usize) {
-        super::windows_with(input, base, level, depth, max_depth, each, |block| {
+        super::windows_with(input, base, level, room, wanted, each, |block| {
             classify(block)
         })
     }
@@ -416,7 +462,7 @@ pub(crate) mod tests {
         // Long enough for several windows.
         let input = format!("[{}]", [&text[..]; 4].concat().join(","));
         let mut found = Vec::new();
-        let (end, level) = windows(input.as_bytes(), 0, 1, 0, 64, |w, base| {
+        let (end, level) = windows(input.as_bytes(), 0, 1, 64, Wanted::ALL, |w, _, base| {
             let mut ends = w.ends;
             while ends != 0 {
                 let at = ends.trailing_zeros();
@@ -425,6 +471,7 @@ pub(crate) mod tests {
                 let spelling = &input[base + from as usize..base + at as usize];
                 found.push((spelling.to_string(), w.settled >> at & 1 == 1));
             }
+            Wanted::ALL
         });
         assert_eq!((end, level), (input.len() - 1, 0));
         let expected: Vec<(String, bool)> = [&numbers[..]; 4]
@@ -454,7 +501,7 @@ pub(crate) mod tests {
         // Nested as coordinates are, over several windows.
         let input = format!("[[{}],[{}]]", text.join(","), text.join(","));
         let mut found = Vec::new();
-        let (end, level) = windows(input.as_bytes(), 0, 1, 0, 64, |w, base| {
+        let (end, level) = windows(input.as_bytes(), 0, 1, 64, Wanted::ALL, |w, _, base| {
             let mut ends = w.ends;
             while ends != 0 {
                 let at = ends.trailing_zeros();
@@ -464,6 +511,7 @@ pub(crate) mod tests {
                 found.push((spelling.to_string(), w.zeros >> at & 1 == 1));
             }
             assert_eq!(w.zeros & !w.ends, 0);
+            Wanted::ALL
         });
         assert_eq!((end, level), (input.len() - 1, 0));
         let expected: Vec<(String, bool)> = [&numbers[..]; 2]
@@ -472,6 +520,42 @@ pub(crate) mod tests {
             .map(|&(n, zero)| (n.to_string(), zero))
             .collect();
         assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn windows_hand_over_only_the_numbers_wanted() {
+        // Coordinates: two settled numbers and a zero, then a comparable triple.
+        let triple = "[-122.50387053339078,37.71652255916381,0.0]";
+        let input = format!("[{},[-122.5,37.25,0],{}]", [triple; 3].join(","), triple);
+        let read = |wanted: Wanted, then: Wanted| {
+            let mut found = Vec::new();
+            let (end, level) = windows(input.as_bytes(), 0, 1, 64, wanted, |w, ends, base| {
+                assert_ne!(ends, 0, "a window with nothing wanted is not handed over");
+                let mut left = ends;
+                while left != 0 {
+                    let at = left.trailing_zeros();
+                    left &= left - 1;
+                    let from = 63 - (w.starts & ((1 << at) - 1)).leading_zeros();
+                    found.push(input[base + from as usize..base + at as usize].to_string());
+                }
+                then
+            });
+            assert_eq!((end, level), (input.len() - 1, 0));
+            found
+        };
+        let nothing = Wanted::new(false, false, false);
+        assert!(read(nothing, nothing).is_empty());
+        let unsettled = Wanted::new(false, true, true);
+        let no_zeros = Wanted::new(false, true, false);
+        assert_eq!(
+            read(unsettled, no_zeros),
+            ["0.0", "-122.5", "37.25"],
+            "no zero after the first is reported"
+        );
+        assert_eq!(read(unsettled, unsettled).len(), 7);
+        let settled = Wanted::new(true, false, false);
+        assert_eq!(read(settled, settled).len(), 8);
+        assert_eq!(read(Wanted::ALL, Wanted::ALL).len(), 15);
     }
 
     #[test]
