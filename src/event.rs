@@ -1577,7 +1577,7 @@ struct Brackets {
 
 impl Brackets {
     /// Takes the bracket at `scanner.pos`; `true` when it closes the outermost one.
-    #[inline]
+    #[inline(always)]
     fn take(&mut self, scanner: &Scanner<'_, '_>, depth: usize) -> Result<bool, EventError> {
         let b = scanner.input[scanner.pos];
         if b == b'{' || b == b'[' {

@@ -1023,11 +1023,13 @@ const NO_LEAF: u32 = u32::MAX;
 struct PathSeen {
     epoch: u32,
     in_arrays: bool,
-    /// Set by `Scratch::group_by_path`: the path's leaves are `by_path[start..start + count]`,
-    /// and `sorted` when every one sits in an array and their outermost positions never
-    /// decrease (document order makes them so, unless a value outside any array interleaves).
-    start: u32,
+    /// How many leaves the path has.
     count: u32,
+    /// Set by `Scratch::group_by_path` for a path with more than `WALK_BELOW` leaves (the
+    /// only ones searched): its leaves are `by_path[start..start + count]`, and `sorted` when
+    /// every one sits in an array and their outermost positions never decrease (document order
+    /// makes them so, unless a value outside any array interleaves).
+    start: u32,
     sorted: bool,
     /// The path's leaves, in event order, as a list threaded through `Leaf::next`.
     first: u32,
@@ -1189,11 +1191,14 @@ impl Scratch {
         self.error = None;
     }
 
-    /// Lays out each path's leaves side by side in `by_path`, for binary searches by array
-    /// element.
+    /// Lays out the leaves of each path with more than `WALK_BELOW` side by side in
+    /// `by_path`, for binary searches by array element. Paths with fewer are walked.
     fn group_by_path(&mut self) {
         self.by_path.clear();
         for &path in &self.seen_paths {
+            if self.path_seen[path as usize].count <= WALK_BELOW {
+                continue;
+            }
             let start = self.by_path.len();
             let mut leaf = self.path_seen[path as usize].first;
             let mut sorted = true;
@@ -1208,8 +1213,8 @@ impl Scratch {
                 leaf = self.leaves[leaf as usize].next;
             }
             let seen = &mut self.path_seen[path as usize];
+            debug_assert_eq!(seen.count as usize, self.by_path.len() - start);
             seen.start = start as u32;
-            seen.count = (self.by_path.len() - start) as u32;
             seen.sorted = sorted;
         }
     }
@@ -1286,6 +1291,7 @@ impl<N> Visitor for Collector<'_, '_, N> {
             *seen = PathSeen {
                 epoch,
                 in_arrays: in_array,
+                count: 1,
                 first: leaf,
                 last: leaf,
                 ..PathSeen::default()
@@ -1293,6 +1299,7 @@ impl<N> Visitor for Collector<'_, '_, N> {
             scratch.seen_paths.push(path.0);
         } else {
             seen.in_arrays |= in_array;
+            seen.count += 1;
             let last = seen.last;
             seen.last = leaf;
             scratch.leaves[last as usize].next = leaf;
