@@ -165,7 +165,7 @@ pub(crate) fn windows(
     }
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx2") {
+        if avx2::detected() {
             avx2::windows(input, base, level, room, wanted, each)
         } else {
             windows_with(input, base, level, room, wanted, each, sse2::marks)
@@ -225,11 +225,20 @@ fn window(
     let separators = m.commas | m.opens | m.closes;
     let plain = m.digits | m.dots | m.minus | separators;
     // The window ends after the last separator before the first byte that is not plain, so
-    // that every number in it is whole. Bit 0 is the separator already read.
-    let reach = low((!plain).trailing_zeros());
-    let taken = separators & reach & !1;
+    // that every number in it is whole. Bit 0 is the separator already read. In a long array
+    // every byte is plain: the last separator of all is taken first, and the cut waits only
+    // on the separators' marks (the next window waits on the cut), not on all of them.
+    let mut taken = separators & !1;
     if taken == 0 {
         return None;
+    }
+    // At least 1: bit 0 is a separator.
+    let reach = (!plain).trailing_zeros();
+    if 64 - taken.leading_zeros() > reach {
+        taken &= low(reach);
+        if taken == 0 {
+            return None;
+        }
     }
     let mut len = 64 - taken.leading_zeros();
     // Brackets one by one: the depth, and the `]` that closes the array, which ends the window.
@@ -354,7 +363,18 @@ mod avx2 {
         _mm256_set1_epi8, _mm256_sub_epi8,
     };
 
-    /// [`super::windows`] with AVX2; only when AVX2 was detected.
+    /// Whether the processor has AVX2 and the bit instructions that came with it (counting
+    /// bits, and leading and trailing zeros, each in one instruction), which the window loop
+    /// is compiled for.
+    #[inline]
+    pub(super) fn detected() -> bool {
+        std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("bmi1")
+            && std::is_x86_feature_detected!("lzcnt")
+            && std::is_x86_feature_detected!("popcnt")
+    }
+
+    /// [`super::windows`] with AVX2; only when [`detected`].
     #[inline(always)]
     pub(super) fn windows(
         input: &[u8],
@@ -364,13 +384,13 @@ mod avx2 {
         wanted: super::Wanted,
         each: impl FnMut(&super::Window, u64, usize) -> super::Wanted,
     ) -> (usize, usize) {
-        debug_assert!(std::is_x86_feature_detected!("avx2"));
-        // SAFETY: the only caller checks `is_x86_feature_detected!("avx2")` first, so the
-        // processor has what `windows_avx2` is compiled for.
+        debug_assert!(detected());
+        // SAFETY: the only caller checks `detected()` first, so the processor has what
+        // `windows_avx2` is compiled for.
         unsafe { windows_avx2(input, base, level, room, wanted, each) }
     }
 
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,bmi1,lzcnt,popcnt")]
     fn windows_avx2(
         input: &[u8],
         base: usize,
