@@ -2087,7 +2087,8 @@ mod tests {
         let text: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
         for n in 0..text.len() {
             let a = &text[..n];
-            assert!(same_bytes(a, &a.to_vec()));
+            let copy = a.to_vec();
+            assert!(same_bytes(a, &copy));
             for at in 0..n {
                 let mut b = a.to_vec();
                 b[at] ^= 0x20;
