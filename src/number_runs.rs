@@ -457,6 +457,46 @@ pub(crate) mod tests {
             const { std::cell::Cell::new(Reading::Fastest) };
     }
 
+    /// The numbers of window `w`, found at `base` of `input`, that end at `ends`: each with
+    /// the bit of its end.
+    fn numbers<'i>(
+        input: &'i str,
+        w: &Window,
+        mut ends: u64,
+        base: usize,
+    ) -> impl Iterator<Item = (&'i str, u32)> {
+        let starts = w.starts;
+        std::iter::from_fn(move || {
+            if ends == 0 {
+                return None;
+            }
+            let at = ends.trailing_zeros();
+            ends &= ends - 1;
+            let from = 63 - (starts & ((1 << at) - 1)).leading_zeros();
+            Some((&input[base + from as usize..base + at as usize], at))
+        })
+    }
+
+    /// Every number of `input` (an array read whole by windows), with whether `mark` of its
+    /// window has the bit of its end.
+    fn marked(input: &str, mark: impl Fn(&Window) -> u64) -> Vec<(String, bool)> {
+        let mut found = Vec::new();
+        let (end, level) = windows(input.as_bytes(), 0, 1, 64, Wanted::ALL, |w, _, base| {
+            for (spelling, at) in numbers(input, w, w.ends, base) {
+                found.push((spelling.to_string(), mark(w) >> at & 1 == 1));
+            }
+            Wanted::ALL
+        });
+        assert_eq!((end, level), (input.len() - 1, 0));
+        found
+    }
+
+    /// `spellings`, with their marks, `times` times over.
+    fn repeated(spellings: &[(&str, bool)], times: usize) -> Vec<(String, bool)> {
+        let once = spellings.iter().map(|&(n, mark)| (n.to_string(), mark));
+        once.cycle().take(spellings.len() * times).collect()
+    }
+
     #[test]
     fn low_bits() {
         assert_eq!(low(1), 1);
@@ -469,7 +509,7 @@ pub(crate) mod tests {
     fn windows_settle_the_numbers_with_a_nonzero_digit_beyond_the_sixth_decimal() {
         // Settled numbers are outside the comparable domain without being read: a nonzero
         // seventh decimal, a nonzero digit after zeros at the seventh, but not zeros alone.
-        let numbers = [
+        let spellings = [
             ("1.1234567", true),
             ("2.1234560001", true),
             ("-0.00000000009", true),
@@ -478,33 +518,15 @@ pub(crate) mod tests {
             ("-122.5000000", false),
             ("5", false),
         ];
-        let text: Vec<&str> = numbers.iter().map(|&(n, _)| n).collect();
+        let text: Vec<&str> = spellings.iter().map(|&(n, _)| n).collect();
         // Long enough for several windows.
         let input = format!("[{}]", [&text[..]; 4].concat().join(","));
-        let mut found = Vec::new();
-        let (end, level) = windows(input.as_bytes(), 0, 1, 64, Wanted::ALL, |w, _, base| {
-            let mut ends = w.ends;
-            while ends != 0 {
-                let at = ends.trailing_zeros();
-                ends &= ends - 1;
-                let from = 63 - (w.starts & ((1 << at) - 1)).leading_zeros();
-                let spelling = &input[base + from as usize..base + at as usize];
-                found.push((spelling.to_string(), w.settled >> at & 1 == 1));
-            }
-            Wanted::ALL
-        });
-        assert_eq!((end, level), (input.len() - 1, 0));
-        let expected: Vec<(String, bool)> = [&numbers[..]; 4]
-            .concat()
-            .iter()
-            .map(|&(n, settled)| (n.to_string(), settled))
-            .collect();
-        assert_eq!(found, expected);
+        assert_eq!(marked(&input, |w| w.settled), repeated(&spellings, 4));
     }
 
     #[test]
     fn windows_mark_the_numbers_that_are_zero() {
-        let numbers = [
+        let spellings = [
             ("0", true),
             ("-0", true),
             ("0.0", true),
@@ -517,29 +539,14 @@ pub(crate) mod tests {
             ("-5", false),
             ("0.0000001", false),
         ];
-        let text: Vec<&str> = numbers.iter().map(|&(n, _)| n).collect();
+        let text: Vec<&str> = spellings.iter().map(|&(n, _)| n).collect();
         // Nested as coordinates are, over several windows.
         let input = format!("[[{}],[{}]]", text.join(","), text.join(","));
-        let mut found = Vec::new();
-        let (end, level) = windows(input.as_bytes(), 0, 1, 64, Wanted::ALL, |w, _, base| {
-            let mut ends = w.ends;
-            while ends != 0 {
-                let at = ends.trailing_zeros();
-                ends &= ends - 1;
-                let from = 63 - (w.starts & ((1 << at) - 1)).leading_zeros();
-                let spelling = &input[base + from as usize..base + at as usize];
-                found.push((spelling.to_string(), w.zeros >> at & 1 == 1));
-            }
-            assert_eq!(w.zeros & !w.ends, 0);
-            Wanted::ALL
+        let found = marked(&input, |w| {
+            assert_eq!(w.zeros & !w.ends, 0, "zeros are ends of numbers");
+            w.zeros
         });
-        assert_eq!((end, level), (input.len() - 1, 0));
-        let expected: Vec<(String, bool)> = [&numbers[..]; 2]
-            .concat()
-            .iter()
-            .map(|&(n, zero)| (n.to_string(), zero))
-            .collect();
-        assert_eq!(found, expected);
+        assert_eq!(found, repeated(&spellings, 2));
     }
 
     #[test]
@@ -551,13 +558,7 @@ pub(crate) mod tests {
             let mut found = Vec::new();
             let (end, level) = windows(input.as_bytes(), 0, 1, 64, wanted, |w, ends, base| {
                 assert_ne!(ends, 0, "a window with nothing wanted is not handed over");
-                let mut left = ends;
-                while left != 0 {
-                    let at = left.trailing_zeros();
-                    left &= left - 1;
-                    let from = 63 - (w.starts & ((1 << at) - 1)).leading_zeros();
-                    found.push(input[base + from as usize..base + at as usize].to_string());
-                }
+                found.extend(numbers(&input, w, ends, base).map(|(n, _)| n.to_string()));
                 then
             });
             assert_eq!((end, level), (input.len() - 1, 0));
