@@ -4,6 +4,8 @@
 //! rules; 2 the input was invalid (a pattern AWS would reject, an event that is not a JSON
 //! object, a file that cannot be read, or a usage error).
 
+#![deny(unsafe_code)]
+
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -286,10 +288,9 @@ fn load_rules(path: &str, validation: Validation) -> Result<Ruleset<Name>, Failu
 /// matching it, small enough that every worker gets several.
 const BLOCK: usize = 1 << 20;
 
-/// One job: a block of whole lines, its place in the input and its first line's number.
+/// One job: a block of whole lines and its place in the input.
 struct Job {
     seq: usize,
-    first_line: usize,
     /// The lines are `block[..len]`; the rest of the block is room for reading.
     block: Vec<u8>,
     len: usize,
@@ -313,13 +314,11 @@ fn match_events(
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1)
         .max(1);
-    let mut input: Box<dyn Read + Send> = match events.filter(|&path| path != "-") {
-        Some(path) => Box::new(
-            std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))?,
-        ),
-        None => Box::new(std::io::stdin()),
-    };
     let snapshot = rules.snapshot();
+    let mut input = match open_events(events)? {
+        Events::Mapped(map) => return match_mapped(&snapshot, &map, threads),
+        Events::Stream(input) => input,
+    };
     if threads == 1 {
         // One thread reads, matches and writes in turn: `--threads 1` takes one core, which is
         // what a one-thread run is measured against.
@@ -329,12 +328,13 @@ fn match_events(
         // The one block goes back and forth between reading and matching.
         let spare = std::cell::Cell::new(None);
         let mut written = Ok(());
+        let mut line = 0;
         let read = read_jobs(
             &mut input,
             |job| {
-                let piece = match_block(&snapshot, &job, &mut scratch);
+                let piece = match_block(&snapshot, &job.block[..job.len], &mut scratch);
                 spare.set(Some(job.block));
-                written = write_piece(&mut out, &piece);
+                written = write_piece(&mut out, &piece, &mut line);
                 written.is_ok()
             },
             || spare.take(),
@@ -373,7 +373,7 @@ fn match_events(
                         Err(_) => return,
                     };
                     let Ok(job) = job else { return };
-                    let piece = match_block(snapshot, &job, &mut scratch);
+                    let piece = match_block(snapshot, &job.block[..job.len], &mut scratch);
                     recycle.send(job.block).ok();
                     if results.send((job.seq, piece)).is_err() {
                         return; // the writer gave up
@@ -384,19 +384,7 @@ fn match_events(
         // Only the workers may hold the queue: when they stop, the reader stops too.
         drop(queue);
         drop(results);
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::new(stdout.lock());
-        let mut waiting = std::collections::BTreeMap::new();
-        let mut next = 0;
-        for (seq, piece) in finished {
-            waiting.insert(seq, piece);
-            while let Some(piece) = waiting.remove(&next) {
-                write_piece(&mut out, &piece)?;
-                next += 1;
-            }
-        }
-        out.flush()
-            .map_err(|e| Failure(format!("cannot write: {e}")))?;
+        write_in_order(finished)?;
         match reader.join() {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(Failure(format!("cannot read events: {e}"))),
@@ -405,17 +393,165 @@ fn match_events(
     })
 }
 
+/// Where `match` reads its events.
+enum Events {
+    /// A regular file, mapped: jobs are slices of the map, with no copy and no reader thread.
+    Mapped(memmap2::Mmap),
+    /// A pipe, a terminal or anything else that cannot be mapped: read block by block.
+    Stream(Box<dyn Read + Send>),
+}
+
+/// Opens the events file, or standard input when there is none (or it is `-`).
+///
+/// A regular file is mapped rather than read, standard input too when it is one (`< file`)
+/// read from its start. With the input mapped, the workers take their lines straight from the
+/// page cache: the reader thread that would copy every byte once, and compete with them for
+/// the cores, is gone. On this kind of two-core machine that reader was about a fifth of a
+/// one-thread run (BENCHMARKS.md, Threads).
+fn open_events(path: Option<&str>) -> Result<Events, Failure> {
+    let file = match path.filter(|&path| path != "-") {
+        Some(path) => {
+            std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))?
+        }
+        None => match stdin_file() {
+            Some(file) => file,
+            None => return Ok(Events::Stream(Box::new(std::io::stdin()))),
+        },
+    };
+    Ok(match map_file(&file) {
+        Some(map) => Events::Mapped(map),
+        None => Events::Stream(Box::new(file)),
+    })
+}
+
+/// Standard input as a file of its own (sharing its offset), where the platform allows.
+#[cfg(unix)]
+fn stdin_file() -> Option<std::fs::File> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+    Some(std::fs::File::from(fd))
+}
+
+#[cfg(not(unix))]
+fn stdin_file() -> Option<std::fs::File> {
+    None
+}
+
+/// Maps `file` if it is a regular, non-empty file read from its start; `None` leaves it to be
+/// read (a pipe, a device, a file some of whose lines a shell already consumed, a file
+/// `/proc`-like that claims no length).
+fn map_file(file: &std::fs::File) -> Option<memmap2::Mmap> {
+    use std::io::Seek;
+    let meta = file.metadata().ok()?;
+    let mut at = file;
+    if !meta.is_file() || meta.len() == 0 || at.stream_position().ok()? != 0 {
+        return None;
+    }
+    // SAFETY: the map is read-only. What `Mmap::map` cannot promise is that no other
+    // process rewrites or truncates the file while it is mapped: its bytes could then change
+    // under the slice, or reading a truncated page could raise SIGBUS. `match` is given the
+    // file to read, and makes the trade every mapping reader (grep, ripgrep) makes: about a
+    // fifth of a one-thread run saved (BENCHMARKS.md, Threads). Pipes are read, not mapped.
+    #[allow(unsafe_code)]
+    let map = unsafe { memmap2::Mmap::map(file) }.ok()?;
+    // Read once, front to back: the kernel may read ahead and drop pages behind.
+    map.advise(memmap2::Advice::Sequential).ok();
+    Some(map)
+}
+
+/// `match` over a mapped input: each worker takes the next job, at least a block of whole
+/// lines, from a shared cursor, matches it and hands its piece to this thread, which writes
+/// the pieces in input order.
+fn match_mapped(
+    snapshot: &evmatch::Snapshot<Name>,
+    bytes: &[u8],
+    threads: usize,
+) -> Result<(), Failure> {
+    // The end of the job that starts at `at`: the first line end a block or more on (a line
+    // over the size bound is one job, and the matcher reports it as too large).
+    let job_end = |at: usize| {
+        let from = (at + BLOCK).min(bytes.len());
+        memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |end| from + end + 1)
+    };
+    if threads == 1 {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let mut scratch = Scratch::new();
+        let (mut at, mut line) = (0, 0);
+        while at < bytes.len() {
+            let end = job_end(at);
+            let piece = match_block(snapshot, &bytes[at..end], &mut scratch);
+            write_piece(&mut out, &piece, &mut line)?;
+            at = end;
+        }
+        return out
+            .flush()
+            .map_err(|e| Failure(format!("cannot write: {e}")));
+    }
+    // The next job's start and number.
+    let cursor = std::sync::Mutex::new((0, 0));
+    let (results, finished) = std::sync::mpsc::channel::<(usize, Piece)>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (cursor, results) = (&cursor, results.clone());
+            scope.spawn(move || {
+                let mut scratch = Scratch::new();
+                loop {
+                    let (seq, job) = {
+                        let Ok(mut cursor) = cursor.lock() else {
+                            return;
+                        };
+                        let (at, seq) = *cursor;
+                        if at == bytes.len() {
+                            return;
+                        }
+                        let end = job_end(at);
+                        *cursor = (end, seq + 1);
+                        (seq, at..end)
+                    };
+                    let piece = match_block(snapshot, &bytes[job], &mut scratch);
+                    if results.send((seq, piece)).is_err() {
+                        return; // the writer gave up
+                    }
+                }
+            });
+        }
+        drop(results);
+        write_in_order(finished)
+    })
+}
+
+/// Writes the workers' output on stdout in input order, as `(seq, piece)` pairs arrive in
+/// any order.
+fn write_in_order(finished: std::sync::mpsc::Receiver<(usize, Piece)>) -> Result<(), Failure> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut waiting = std::collections::BTreeMap::new();
+    let (mut next, mut line) = (0, 0);
+    for (seq, piece) in finished {
+        waiting.insert(seq, piece);
+        while let Some(piece) = waiting.remove(&next) {
+            write_piece(&mut out, &piece, &mut line)?;
+            next += 1;
+        }
+    }
+    out.flush()
+        .map_err(|e| Failure(format!("cannot write: {e}")))
+}
+
 /// Writes a worker's output, each error on stderr at its place among the output lines.
-fn write_piece(out: &mut impl Write, piece: &Piece) -> Result<(), Failure> {
+/// `line` is the number of lines before the piece's first, and is moved past its last.
+fn write_piece(out: &mut impl Write, piece: &Piece, line: &mut usize) -> Result<(), Failure> {
     let failed = |e: std::io::Error| Failure(format!("cannot write: {e}"));
     let mut written = 0;
-    for (at, message) in &piece.errors {
+    for (at, i, message) in &piece.errors {
         out.write_all(&piece.text.as_bytes()[written..*at])
             .and_then(|()| out.flush())
             .map_err(failed)?;
-        eprintln!("{message}");
+        eprintln!("line {}: {message}", *line + i + 1);
         written = *at;
     }
+    *line += piece.lines;
     out.write_all(&piece.text.as_bytes()[written..])
         .map_err(failed)
 }
@@ -443,16 +579,9 @@ fn read_jobs(
     // `block[..filled]` holds whole lines, then the start of the line being read, from
     // `line_start`; `dropping` while the rest of a line over the bound is skipped.
     let (mut filled, mut line_start, mut dropping) = (0, 0, false);
-    let (mut seq, mut line) = (0, 0);
+    let mut seq = 0;
     let mut send = |block: Vec<u8>, len: usize| {
-        let first_line = line;
-        line += memchr::memchr_iter(b'\n', &block[..len]).count();
-        let job = Job {
-            seq,
-            first_line,
-            block,
-            len,
-        };
+        let job = Job { seq, block, len };
         seq += 1;
         send_job(job)
     };
@@ -518,19 +647,21 @@ fn read_jobs(
     }
 }
 
-/// What a worker made of its lines: the output text, and the errors to report on stderr, each
-/// at the byte of `text` where it belongs in the stream.
+/// What a worker made of its lines: the output text, the errors to report on stderr (each at
+/// the byte of `text` where it belongs in the stream, with its line's index among the piece's
+/// lines), and how many lines it read.
 #[derive(Default)]
 struct Piece {
     text: String,
-    errors: Vec<(usize, String)>,
+    errors: Vec<(usize, usize, String)>,
+    lines: usize,
 }
 
-/// Matches the lines of one job; blank lines are skipped.
-fn match_block(snapshot: &evmatch::Snapshot<Name>, job: &Job, scratch: &mut Scratch) -> Piece {
+/// Matches the lines of one job (whole lines, each ended by a newline but perhaps the input's
+/// last); blank lines are skipped.
+fn match_block(snapshot: &evmatch::Snapshot<Name>, block: &[u8], scratch: &mut Scratch) -> Piece {
     let mut names: Vec<&Name> = Vec::new();
     let mut piece = Piece::default();
-    let block = &job.block[..job.len];
     let block = block.strip_suffix(b"\n").unwrap_or(block);
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', block).chain(std::iter::once(block.len()));
@@ -540,6 +671,7 @@ fn match_block(snapshot: &evmatch::Snapshot<Name>, job: &Job, scratch: &mut Scra
         line
     });
     for (i, line) in lines.enumerate() {
+        piece.lines = i + 1;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -556,10 +688,7 @@ fn match_block(snapshot: &evmatch::Snapshot<Name>, job: &Job, scratch: &mut Scra
                 }
                 piece.text.push_str("]\n");
             }
-            Err(e) => piece.errors.push((
-                piece.text.len(),
-                format!("line {}: {e}", job.first_line + i + 1),
-            )),
+            Err(e) => piece.errors.push((piece.text.len(), i, e.to_string())),
         }
     }
     piece

@@ -153,33 +153,93 @@ fn match_reads_every_line_around_a_line_over_16_mib() {
     let (rules, events) = (dir.join("rules.json"), dir.join("events.ndjson"));
     std::fs::write(&rules, r#"{"all": {"source": ["lambda"]}}"#).unwrap();
     std::fs::write(&events, &input).unwrap();
-    // One thread reads, matches and writes in turn; more share the work through a reader
-    // thread: both must see the same lines.
+    // One thread reads, matches and writes in turn; more share the work. A file, named or
+    // given as standard input, is mapped; a pipe is read block by block, its long line cut
+    // and its rest dropped. All must see the same lines.
     for threads in ["1", "2"] {
-        let o = evmatch(
-            &[
-                "match",
-                "--rules",
-                rules.to_str().unwrap(),
-                events.to_str().unwrap(),
-                "--threads",
-                threads,
-            ],
-            b"",
-        );
-        assert_eq!(o.status.code(), Some(0), "threads {threads}");
-        let out = String::from_utf8_lossy(&o.stdout);
-        assert_eq!(out.lines().count(), 60_001, "threads {threads}");
-        assert!(out.lines().all(|l| l == r#"["all"]"#));
-        let err = stderr(&o);
-        let lines: Vec<&str> = err.lines().collect();
-        assert_eq!(lines.len(), 2, "threads {threads}: {err}");
-        for (line, number) in lines.iter().zip([20_001, 40_002]) {
-            let expected = format!("line {number}: event is not valid JSON: input larger than");
-            assert!(line.starts_with(&expected), "threads {threads}: {err}");
+        for how in [Input::Named, Input::Redirected, Input::Piped] {
+            let what = format!("threads {threads}, {how:?}");
+            let mut args = vec!["match", "--rules", rules.to_str().unwrap()];
+            args.extend(["--threads", threads]);
+            if how == Input::Named {
+                args.push(events.to_str().unwrap());
+            }
+            let o = match how {
+                Input::Named => evmatch(&args, b""),
+                Input::Redirected => evmatch_reading(&args, &events),
+                Input::Piped => evmatch(&args, input.as_bytes()),
+            };
+            assert_eq!(o.status.code(), Some(0), "{what}");
+            let out = String::from_utf8_lossy(&o.stdout);
+            assert_eq!(out.lines().count(), 60_001, "{what}");
+            assert!(out.lines().all(|l| l == r#"["all"]"#), "{what}");
+            let err = stderr(&o);
+            let lines: Vec<&str> = err.lines().collect();
+            assert_eq!(lines.len(), 2, "{what}: {err}");
+            for (line, number) in lines.iter().zip([20_001, 40_002]) {
+                let expected = format!("line {number}: event is not valid JSON: input larger than");
+                assert!(line.starts_with(&expected), "{what}: {err}");
+            }
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn match_reads_redirected_input_from_where_it_stands() {
+    // A shell that consumed the first line (`{ read -r first; evmatch match …; } < file`)
+    // leaves standard input past it: `match` must start there, not at the file's start.
+    let dir = std::env::temp_dir().join(format!("evmatch-offset-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (rules, events) = (dir.join("rules.json"), dir.join("events.ndjson"));
+    std::fs::write(&rules, r#"{"b": {"n": [2]}, "a": {"n": [1]}}"#).unwrap();
+    std::fs::write(&events, "{\"n\": 1}\n{\"n\": 2}\n{\"n\" 1}\n").unwrap();
+    for threads in ["1", "2"] {
+        let mut file = std::fs::File::open(&events).unwrap();
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(9)).unwrap();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_evmatch"))
+            .args([
+                "match",
+                "--rules",
+                rules.to_str().unwrap(),
+                "--threads",
+                threads,
+            ])
+            .stdin(file)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            "[\"b\"]\n",
+            "threads {threads}"
+        );
+        assert!(
+            stderr(&o).starts_with("line 2: "),
+            "threads {threads}: {}",
+            stderr(&o)
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// How `match` gets its events.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Input {
+    /// A path on the command line.
+    Named,
+    /// Standard input redirected from the file (`< file`).
+    Redirected,
+    /// Standard input from a pipe.
+    Piped,
+}
+
+/// `evmatch` with standard input read from `file`.
+fn evmatch_reading(args: &[&str], file: &std::path::Path) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_evmatch"))
+        .args(args)
+        .stdin(std::fs::File::open(file).unwrap())
+        .output()
+        .unwrap()
 }
 
 #[test]
