@@ -402,7 +402,6 @@ thread_local! {
 /// One `$or` branch of one rule.
 #[derive(Debug)]
 struct BranchInfo {
-    name: u32,
     /// One bit per field slot.
     full: u64,
     /// Slots that `exists: false` may satisfy.
@@ -412,6 +411,59 @@ struct BranchInfo {
     anchor: Option<u8>,
     fields: Vec<FieldCondition>,
     paths: Vec<PathId>,
+}
+
+/// The range of `outer` (sorted outermost array positions) in array `array`. Searches only
+/// when some value lies outside it: in the common case (every value of the path in one
+/// array, the items of an order) the range is the whole list.
+#[inline]
+fn array_range(outer: &[(u32, u32)], array: u32) -> (usize, usize) {
+    let start = match outer.first() {
+        Some(first) if first.0 < array => outer.partition_point(|&o| o.0 < array),
+        _ => 0,
+    };
+    let end = match outer.last() {
+        Some(last) if last.0 > array => start + outer[start..].partition_point(|&o| o.0 <= array),
+        _ => outer.len(),
+    };
+    (start, end)
+}
+
+/// Where element `index` starts in `outer`, the sorted positions of one array's values. With
+/// one value per element (an item's `sku`), element `index` sits at `index`: looked at first,
+/// searched for only when it is not there.
+#[inline]
+fn element_at(outer: &[(u32, u32)], index: u32) -> usize {
+    let guess = index as usize;
+    match outer.get(guess) {
+        Some(&(_, at)) if at == index && (guess == 0 || outer[guess - 1].1 < index) => guess,
+        _ => outer.partition_point(|&(_, at)| at < index),
+    }
+}
+
+/// What deciding a candidate branch needs before the branch itself: its rule's name index
+/// and whether its anchor's hits alone decide it (one field, which absence cannot satisfy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct BranchKey(u32);
+
+impl BranchKey {
+    /// The key of a removed branch.
+    const REMOVED: BranchKey = BranchKey(u32::MAX);
+    const BY_HITS: u32 = 1 << 31;
+
+    fn new(name: u32, by_hits: bool) -> BranchKey {
+        // Name indexes stay far below 2^31: each takes a rule, and rules take memory.
+        debug_assert!(name < Self::BY_HITS - 1);
+        BranchKey(name | if by_hits { Self::BY_HITS } else { 0 })
+    }
+
+    fn name(self) -> u32 {
+        self.0 & !Self::BY_HITS
+    }
+
+    fn by_hits(self) -> bool {
+        self.0 & Self::BY_HITS != 0
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -451,6 +503,8 @@ pub struct Snapshot<N> {
     keep: Arc<Vec<bool>>,
     /// Branch id → branch; `None` once removed.
     branches: Arc<Vec<Option<Arc<BranchInfo>>>>,
+    /// Branch id → what deciding a candidate needs first ([`BranchKey`]), four bytes each.
+    keys: Arc<Vec<BranchKey>>,
     names: Arc<Vec<Option<N>>>,
     name_index: Arc<HashMap<N, NameEntry>>,
     /// Branches that can match with no value hit at all (every slot accepts absence).
@@ -469,6 +523,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             accepts: Arc::new(Vec::new()),
             keep: Arc::new(Vec::new()),
             branches: Arc::new(Vec::new()),
+            keys: Arc::new(Vec::new()),
             names: Arc::new(Vec::new()),
             name_index: Arc::new(HashMap::new()),
             absence_only: Arc::new(Vec::new()),
@@ -550,7 +605,6 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         let id = self.branches.len() as u32;
         let anchor = self.anchor_slot(fields);
         let mut info = BranchInfo {
-            name: name_index,
             full: 0,
             absent: 0,
             anchor,
@@ -578,6 +632,8 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             }
         }
         self.index_branch(id, &info, true);
+        let key = BranchKey::new(name_index, !verified);
+        Arc::make_mut(&mut self.keys).push(key);
         Arc::make_mut(&mut self.branches).push(Some(Arc::new(info)));
         Arc::make_mut(&mut self.name_index)
             .get_mut(name)
@@ -646,6 +702,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             let Some(info) = Arc::make_mut(&mut self.branches)[id as usize].take() else {
                 continue;
             };
+            Arc::make_mut(&mut self.keys)[id as usize] = BranchKey::REMOVED;
             self.index_branch(id, &info, false);
         }
         true
@@ -757,18 +814,24 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             } else {
                 self.absence_only[c - scratch.touched.len()]
             };
-            let Some(info) = &self.branches[id as usize] else {
+            // The key, not the branch: with many rules the branches lie all over memory, and
+            // most candidates are decided without them.
+            let key = self.keys[id as usize];
+            if key == BranchKey::REMOVED {
                 continue;
-            };
-            if scratch.name_seen[info.name as usize] == epoch {
+            }
+            let name = key.name() as usize;
+            if scratch.name_seen[name] == epoch {
                 continue; // the name matched already
             }
             // A branch of one field that absence cannot satisfy is a candidate only through
             // its anchor's hits, which the index found exactly: it matches.
-            let matched = if c < scratch.touched.len() && info.fields.len() == 1 && info.absent == 0
-            {
+            let matched = if c < scratch.touched.len() && key.by_hits() {
                 true
             } else {
+                let Some(info) = &self.branches[id as usize] else {
+                    continue;
+                };
                 if !grouped {
                     scratch.group_by_path();
                     grouped = true;
@@ -776,8 +839,8 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 self.branch_matches(id, info, scratch, &mut hits)
             };
             if matched {
-                scratch.name_seen[info.name as usize] = epoch;
-                if let Some(name) = &self.names[info.name as usize] {
+                scratch.name_seen[name] = epoch;
+                if let Some(name) = &self.names[name] {
                     found(name);
                 }
             }
@@ -855,15 +918,21 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 if restrict && seen.sorted && seen.count > WALK_BELOW {
                     // Jump to the anchor hits' elements instead of walking every value.
                     let list = &scratch.by_path[seen.start as usize..][..seen.count as usize];
-                    let outer = |leaf: u32| scratch.leaf_positions(leaf)[0];
+                    let outer =
+                        &scratch.by_path_outer[seen.start as usize..][..seen.count as usize];
                     for &h in anchors {
                         let at = scratch.leaf_positions(h);
                         let (array, index) = at[0];
                         // Values outside the anchor's outermost array share no array with it.
-                        let array_start = list.partition_point(|&l| outer(l) < (array, 0));
-                        let array_end = list.partition_point(|&l| outer(l).0 <= array);
-                        let element_start = list.partition_point(|&l| outer(l) < (array, index));
-                        let element_end = list.partition_point(|&l| outer(l) <= (array, index));
+                        let (array_start, array_end) = array_range(outer, array);
+                        let element_start =
+                            array_start + element_at(&outer[array_start..array_end], index);
+                        // The element's values are tested one by one below anyway.
+                        let element_end = element_start
+                            + outer[element_start..array_end]
+                                .iter()
+                                .take_while(|&&o| o == (array, index))
+                                .count();
                         for &leaf in list[..array_start].iter().chain(&list[array_end..]) {
                             test(leaf);
                         }
@@ -1108,6 +1177,9 @@ pub struct Scratch {
     seen_paths: Vec<u32>,
     /// Leaves grouped by path (see `PathSeen::start`).
     by_path: Vec<u32>,
+    /// Beside each of `by_path`, its leaf's outermost array position (`(0, 0)` outside any
+    /// array): the key of the searches by element, in one place rather than two loads away.
+    by_path_outer: Vec<(u32, u32)>,
     name_seen: Vec<u32>,
     touched: Vec<u32>,
     leaves: Vec<Leaf>,
@@ -1131,6 +1203,7 @@ impl Default for Scratch {
             path_seen: Vec::new(),
             seen_paths: Vec::new(),
             by_path: Vec::new(),
+            by_path_outer: Vec::new(),
             name_seen: Vec::new(),
             touched: Vec::new(),
             leaves: Vec::new(),
@@ -1195,6 +1268,7 @@ impl Scratch {
     /// `by_path`, for binary searches by array element. Paths with fewer are walked.
     fn group_by_path(&mut self) {
         self.by_path.clear();
+        self.by_path_outer.clear();
         for &path in &self.seen_paths {
             if self.path_seen[path as usize].count <= WALK_BELOW {
                 continue;
@@ -1205,11 +1279,13 @@ impl Scratch {
             let mut previous = (0, 0);
             while leaf != NO_LEAF {
                 let (from, len) = self.leaves[leaf as usize].positions;
-                match self.positions.get(from as usize).filter(|_| len > 0) {
+                let outer = self.positions.get(from as usize).filter(|_| len > 0);
+                match outer {
                     Some(&outer) if outer >= previous => previous = outer,
                     _ => sorted = false,
                 }
                 self.by_path.push(leaf);
+                self.by_path_outer.push(outer.copied().unwrap_or_default());
                 leaf = self.leaves[leaf as usize].next;
             }
             let seen = &mut self.path_seen[path as usize];
@@ -1588,5 +1664,66 @@ fn check_fields(pattern: &Pattern) -> Result<(), RulesetError> {
             fields: b.fields().len(),
         }),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{array_range, element_at};
+
+    /// The ranges `array_range` and `element_at` find, against plain binary searches.
+    fn check(outer: &[(u32, u32)]) {
+        for array in 0..4 {
+            let (start, end) = array_range(outer, array);
+            assert_eq!(
+                start,
+                outer.partition_point(|&o| o < (array, 0)),
+                "{outer:?}"
+            );
+            assert_eq!(end, outer.partition_point(|&o| o.0 <= array), "{outer:?}");
+            for index in 0..8 {
+                let element = start + element_at(&outer[start..end], index);
+                let expected = outer.partition_point(|&o| o < (array, index));
+                assert_eq!(element, expected, "{outer:?} array {array} index {index}");
+            }
+        }
+    }
+
+    #[test]
+    fn element_ranges_are_those_of_binary_searches() {
+        // One value per element (where `element_at` finds its element without a search),
+        // with values of other arrays before and after, some elements repeated or missing.
+        for n in 0..8 {
+            let dense: Vec<(u32, u32)> = (0..n).map(|i| (1, i)).collect();
+            for before in [&[][..], &[(0, 3)], &[(0, 0), (0, 1)]] {
+                for after in [&[][..], &[(2, 0)], &[(2, 5), (3, 1)]] {
+                    let outer = [before, &dense, after].concat();
+                    check(&outer);
+                    for at in before.len()..before.len() + dense.len() {
+                        let mut repeated = outer.clone();
+                        repeated.insert(at, outer[at]);
+                        check(&repeated);
+                        let mut missing = outer.clone();
+                        missing.remove(at);
+                        check(&missing);
+                    }
+                }
+            }
+        }
+        // Sorted lists drawn at random.
+        let mut x = 1u64;
+        let mut next = |n: u64| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) % n
+        };
+        for _ in 0..5000 {
+            let len = next(14);
+            let mut outer: Vec<(u32, u32)> =
+                (0..len).map(|_| (next(4) as u32, next(8) as u32)).collect();
+            outer.sort_unstable();
+            check(&outer);
+        }
     }
 }
