@@ -807,6 +807,18 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         // Laid out on the first branch that needs verifying: one-field branches do not.
         let mut grouped = false;
         let candidates = scratch.touched.len() + self.absence_only.len();
+        // With many rules the branches to verify lie all over memory. Their first bytes are
+        // read here, all at once: loads that depend on nothing before them, which the
+        // processor overlaps, where the loop below would wait for one miss after another.
+        let mut touch = 0u8;
+        for &id in &scratch.touched {
+            if !self.keys[id as usize].by_hits() {
+                if let Some(info) = &self.branches[id as usize] {
+                    touch ^= info.anchor.unwrap_or(0);
+                }
+            }
+        }
+        std::hint::black_box(touch);
         let mut hits = std::mem::take(&mut scratch.branch_hits);
         for c in 0..candidates {
             let id = if c < scratch.touched.len() {
