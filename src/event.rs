@@ -1287,7 +1287,16 @@ impl<'a> Scanner<'a, '_> {
         match self.input.get(self.pos) {
             Some(b'"') => self.string().map(|_| ()),
             Some(b'{' | b'[') => self.skip_container(depth),
-            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
+            Some(b'-' | b'0'..=b'9') => {
+                // Not parsed, like any skipped value: to the first byte no number has (an
+                // item's `price`, a record's `statusCode`).
+                let rest = &self.input[self.pos..];
+                self.pos += rest
+                    .iter()
+                    .position(|&b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                    .unwrap_or(rest.len());
+                Ok(())
+            }
             Some(b't') => self.literal(b"true", Value::True).map(|_| ()),
             Some(b'f') => self.literal(b"false", Value::False).map(|_| ()),
             Some(b'n') => self.literal(b"null", Value::Null).map(|_| ()),
