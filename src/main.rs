@@ -407,7 +407,7 @@ enum Events {
 /// read from its start. With the input mapped, the workers take their lines straight from the
 /// page cache: the reader thread that would copy every byte once, and compete with them for
 /// the cores, is gone. On this kind of two-core machine, two threads went from 0.20–0.22 s to
-/// 0.13 s on 300,000 CityLots events, one thread from 0.26 s to 0.24–0.25 s (BENCHMARKS.md,
+/// 0.13–0.14 s on 300,000 CityLots events, one thread from 0.26–0.28 s to 0.24–0.26 s (BENCHMARKS.md,
 /// Threads).
 fn open_events(path: Option<&str>) -> Result<Events, Failure> {
     let file = match path.filter(|&path| path != "-") {
