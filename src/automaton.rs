@@ -51,10 +51,17 @@ pub struct Hit {
     pub slot: u8,
 }
 
+/// A key of a value table: short ones (most values rules name) held in the table's own
+/// bucket, so that a lookup that finds one compares it without a further miss.
+type Key = smallvec::SmallVec<[u8; 16]>;
+
+/// The hits of a table entry: most values are named by one or two rules.
+type Hits = smallvec::SmallVec<[Hit; 2]>;
+
 /// Affixes of one kind, by their bytes, with the distinct lengths present.
 #[derive(Clone, Debug, Default)]
 struct Affixes {
-    map: HashMap<Box<[u8]>, Vec<Hit>>,
+    map: HashMap<Key, Hits>,
     /// Sorted; recomputed on change.
     lengths: Vec<usize>,
 }
@@ -123,7 +130,7 @@ impl Affixes {
 }
 
 /// Removes one hit from a keyed list; returns whether the key disappeared.
-fn remove_hit<K, Q>(map: &mut HashMap<K, Vec<Hit>>, key: &Q, hit: Hit) -> bool
+fn remove_hit<K, Q>(map: &mut HashMap<K, Hits>, key: &Q, hit: Hit) -> bool
 where
     K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
     Q: std::hash::Hash + Eq + ?Sized,
@@ -151,7 +158,7 @@ fn remove_from(list: &mut Vec<Hit>, hit: Hit) {
 /// whose greatest high end is below the point are skipped whole).
 #[derive(Clone, Debug)]
 struct Ranges<K> {
-    entries: HashMap<(K, K), Vec<Hit>>,
+    entries: HashMap<(K, K), Hits>,
     /// Built by `rebuild`: the distinct ranges, sorted.
     sorted: Vec<(K, K)>,
     /// Built by `rebuild`: the hits of `sorted[i]` are `hits[spans[i]..spans[i + 1]]`, so that
@@ -421,17 +428,17 @@ impl Candidates {
 /// All the matchers on one field path.
 #[derive(Clone, Debug, Default)]
 pub struct FieldIndex {
-    strings: HashMap<Box<[u8]>, Vec<Hit>>,
-    addresses: HashMap<IpAddress, Vec<Hit>>,
-    numbers: HashMap<ComparableNumber, Vec<Hit>>,
-    number_spellings: HashMap<Box<[u8]>, Vec<Hit>>,
+    strings: HashMap<Key, Hits>,
+    addresses: HashMap<IpAddress, Hits>,
+    numbers: HashMap<ComparableNumber, Hits>,
+    number_spellings: HashMap<Key, Hits>,
     trues: Vec<Hit>,
     falses: Vec<Hit>,
     nulls: Vec<Hit>,
     exists: Vec<Hit>,
     prefixes: Affixes,
     suffixes: Affixes,
-    folded: HashMap<Box<[u8]>, Vec<Hit>>,
+    folded: HashMap<Key, Hits>,
     folded_prefixes: Affixes,
     folded_suffixes: Affixes,
     wildcards: Wildcards,
@@ -450,7 +457,7 @@ struct Except {
     /// Every matcher, numbered, with its hit, in increasing order of number.
     all: Vec<(u32, Hit)>,
     /// String → the matchers that exclude it, in increasing order.
-    strings: HashMap<Box<[u8]>, Vec<u32>>,
+    strings: HashMap<Key, Vec<u32>>,
     /// Comparable number → the matchers that exclude it, in increasing order.
     numbers: HashMap<ComparableNumber, Vec<u32>>,
     next: u32,
@@ -563,7 +570,7 @@ const FEW_KEYS: usize = 4;
 
 /// `map.get(key)`, by comparison when the map is small.
 #[inline(always)]
-fn lookup<'m, V>(map: &'m HashMap<Box<[u8]>, V>, key: &[u8]) -> Option<&'m V> {
+fn lookup<'m, V>(map: &'m HashMap<Key, V>, key: &[u8]) -> Option<&'m V> {
     if map.is_empty() {
         None
     } else if map.len() <= FEW_KEYS {
@@ -717,7 +724,7 @@ impl FieldIndex {
     /// How many hits already share `matcher`'s entry: the branches a value that `matcher`
     /// accepts would make candidates of, as far as one lookup can tell.
     pub fn load(&self, matcher: &Matcher) -> usize {
-        let len = |hits: Option<&Vec<Hit>>| hits.map_or(0, Vec::len);
+        let len = |hits: Option<&Hits>| hits.map_or(0, |hits| hits.len());
         match matcher {
             Matcher::Exact(Literal::String { value, ip: None }) => {
                 len(self.strings.get(value.as_bytes()))
@@ -1007,9 +1014,25 @@ fn hits_bytes(hits: &Vec<Hit>) -> usize {
     hits.capacity() * std::mem::size_of::<Hit>()
 }
 
+fn table_hits_bytes(hits: &Hits) -> usize {
+    if hits.spilled() {
+        hits.capacity() * std::mem::size_of::<Hit>()
+    } else {
+        0
+    }
+}
+
 #[allow(clippy::ptr_arg, clippy::borrowed_box)] // called with a map's own key and value types
-fn keyed_bytes(key: &Box<[u8]>, hits: &Vec<Hit>) -> usize {
-    key.len() + hits_bytes(hits)
+fn keyed_bytes(key: &Key, hits: &Hits) -> usize {
+    key_bytes(key) + table_hits_bytes(hits)
+}
+
+fn key_bytes(key: &Key) -> usize {
+    if key.spilled() {
+        key.capacity()
+    } else {
+        0
+    }
 }
 
 impl Affixes {
@@ -1026,7 +1049,7 @@ impl<K> Ranges<K> {
         let size = std::mem::size_of::<K>();
         (
             self.entries.len(),
-            map_bytes(&self.entries, |_, hits| hits_bytes(hits))
+            map_bytes(&self.entries, |_, hits| table_hits_bytes(hits))
                 + self.sorted.capacity() * 2 * size
                 + self.greatest.capacity() * size
                 + self.spans.capacity() * std::mem::size_of::<u32>()
@@ -1052,8 +1075,8 @@ impl FieldIndex {
             .count();
         let mut bytes = std::mem::size_of::<FieldIndex>()
             + map_bytes(&self.strings, keyed_bytes)
-            + map_bytes(&self.addresses, |_, hits| hits_bytes(hits))
-            + map_bytes(&self.numbers, |_, hits| hits_bytes(hits))
+            + map_bytes(&self.addresses, |_, hits| table_hits_bytes(hits))
+            + map_bytes(&self.numbers, |_, hits| table_hits_bytes(hits))
             + map_bytes(&self.number_spellings, keyed_bytes)
             + map_bytes(&self.folded, keyed_bytes)
             + [&self.trues, &self.falses, &self.nulls, &self.exists]
