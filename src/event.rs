@@ -351,7 +351,7 @@ impl<'a> RawStr<'a> {
 /// the `anything-but` family.
 #[inline]
 #[allow(unsafe_code)]
-fn text(bytes: &[u8]) -> Option<&str> {
+pub(crate) fn text(bytes: &[u8]) -> Option<&str> {
     if bytes.is_ascii() {
         // SAFETY: every ASCII byte is a UTF-8 character on its own, so ASCII bytes are UTF-8.
         return Some(unsafe { std::str::from_utf8_unchecked(bytes) });

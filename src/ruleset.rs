@@ -780,6 +780,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         let mut visitor = Collector {
             snapshot: self,
             scratch,
+            event,
         };
         let Collector { scratch, .. } = {
             let mut scan_scratch = std::mem::take(&mut visitor.scratch.scan);
@@ -798,11 +799,11 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             }
             visitor
         };
-        self.decide(scratch, &mut found);
+        self.decide(event, scratch, &mut found);
         Ok(())
     }
 
-    fn decide<'s>(&'s self, scratch: &mut Scratch, found: &mut impl FnMut(&'s N)) {
+    fn decide<'s>(&'s self, event: &[u8], scratch: &mut Scratch, found: &mut impl FnMut(&'s N)) {
         let epoch = scratch.epoch;
         // Laid out on the first branch that needs verifying: one-field branches do not.
         let mut grouped = false;
@@ -848,7 +849,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                     scratch.group_by_path();
                     grouped = true;
                 }
-                self.branch_matches(id, info, scratch, &mut hits)
+                self.branch_matches(id, info, event, scratch, &mut hits)
             };
             if matched {
                 scratch.name_seen[name] = epoch;
@@ -867,6 +868,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         &self,
         id: u32,
         info: &BranchInfo,
+        event: &[u8],
         scratch: &Scratch,
         hits: &mut Vec<(u64, u32)>,
     ) -> bool {
@@ -917,7 +919,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                         .all(|&h| !scratch.leaf_positions(h).is_empty());
                 let mut test = |leaf: u32| {
                     let l = &scratch.leaves[leaf as usize];
-                    let value = scratch.scalar(l);
+                    let value = scratch.scalar(l, event);
                     if field.matchers().iter().any(|m| scalar_matches(m, &value)) {
                         hits.push((bit, leaf));
                         mask |= bit;
@@ -1128,10 +1130,12 @@ enum LeafKind {
 }
 
 impl LeafKind {
-    /// The value as matchers see it: `text` for a string, `bytes` (the spelling) for a number.
-    fn scalar<'a>(self, bytes: &'a [u8], text: &'a str) -> Scalar<'a> {
+    /// The value of `bytes` as matchers see it: the text of a string, the spelling of a
+    /// number.
+    fn scalar(self, bytes: &[u8]) -> Scalar<'_> {
         match self {
-            LeafKind::Str => Scalar::Str(text),
+            // Strings were checked as UTF-8 when they were kept.
+            LeafKind::Str => Scalar::Str(event::text(bytes).unwrap_or_default()),
             LeafKind::Num(n) => Scalar::Num(bytes, n),
             LeafKind::True => Scalar::Bool(true),
             LeafKind::False => Scalar::Bool(false),
@@ -1144,7 +1148,8 @@ impl LeafKind {
 #[derive(Clone, Copy, Debug)]
 struct Leaf {
     kind: LeafKind,
-    /// The value's bytes in `Scratch::values` (strings decoded, numbers as spelled).
+    /// Where the value's bytes are: in the event as they are (strings without escapes,
+    /// numbers as spelled), or with [`VALUES`] set, in `Scratch::values` (strings decoded).
     bytes: (u32, u32),
     /// The value's array positions in `Scratch::positions`.
     positions: (u32, u32),
@@ -1314,19 +1319,41 @@ impl Scratch {
     }
 
     #[inline]
-    fn scalar(&self, leaf: &Leaf) -> Scalar<'_> {
+    fn scalar<'a>(&'a self, leaf: &Leaf, event: &'a [u8]) -> Scalar<'a> {
         let (start, len) = leaf.bytes;
-        let text = &self.values[start as usize..(start + len) as usize];
-        leaf.kind.scalar(text.as_bytes(), text)
+        let (from, start) = if start & VALUES != 0 {
+            (self.values.as_bytes(), start & !VALUES)
+        } else {
+            (event, start)
+        };
+        let bytes = from
+            .get(start as usize..(start + len) as usize)
+            .unwrap_or_default();
+        leaf.kind.scalar(bytes)
     }
 }
 
-struct Collector<'s, 'c, N> {
+struct Collector<'s, 'c, 'e, N> {
     snapshot: &'s Snapshot<N>,
     scratch: &'c mut Scratch,
+    /// The event being matched: kept values point into it.
+    event: &'e [u8],
 }
 
-impl<N> Visitor for Collector<'_, '_, N> {
+/// Marks a kept value's start (in [`Leaf::bytes`]) as one in `Scratch::values` rather than in
+/// the event. Events are at most [`MAX_EVENT_SIZE`] bytes, far below it.
+const VALUES: u32 = 1 << 31;
+
+/// Where `part` lies in `event`, when it lies there: its start and length.
+fn event_span(event: &[u8], part: &[u8]) -> Option<(u32, u32)> {
+    // Addresses compared, not dereferenced: a slice of the event lies within its range, and
+    // one of any other buffer (a decoded string) cannot.
+    let offset = (part.as_ptr() as usize).wrapping_sub(event.as_ptr() as usize);
+    (offset <= event.len() && part.len() <= event.len() - offset && offset < VALUES as usize)
+        .then_some((offset as u32, part.len() as u32))
+}
+
+impl<N> Visitor for Collector<'_, '_, '_, N> {
     /// A value of a kind no rule at this path accepts is neither kept nor looked up.
     #[inline]
     fn wants(&self, path: PathId) -> u8 {
@@ -1341,12 +1368,19 @@ impl<N> Visitor for Collector<'_, '_, N> {
         let scratch = &mut *self.scratch;
         let epoch = scratch.epoch;
         let leaf = scratch.leaves.len() as u32;
-        let start = scratch.values.len();
-        let kind = match value {
+        // The value's bytes stay where they are for verifying, in the event, when they are
+        // there as they are (a string without escapes, a number): nothing is copied. Only a
+        // decoded string goes to `values`.
+        let event = self.event;
+        let values = &mut scratch.values;
+        let (kind, bytes, scalar) = match value {
             Value::String(raw) => match raw.decode(&mut scratch.text) {
                 Ok(s) => {
-                    scratch.values.push_str(s);
-                    LeafKind::Str
+                    let bytes = event_span(event, s.as_bytes()).unwrap_or_else(|| {
+                        values.push_str(s);
+                        (VALUES | (values.len() - s.len()) as u32, s.len() as u32)
+                    });
+                    (LeafKind::Str, bytes, Scalar::Str(s))
                 }
                 Err(kind) => {
                     scratch
@@ -1356,19 +1390,24 @@ impl<N> Visitor for Collector<'_, '_, N> {
                 }
             },
             Value::Number(text, number) => {
-                // The scanner only reports a number spelled in JSON's ASCII grammar: each byte
-                // is its own character, with no UTF-8 check to pay.
-                scratch.values.extend(text.iter().map(|&b| char::from(b)));
-                LeafKind::Num(number)
+                let bytes = event_span(event, text).unwrap_or_else(|| {
+                    // The scanner only reports a number spelled in JSON's ASCII grammar: each
+                    // byte is its own character.
+                    values.extend(text.iter().map(|&b| char::from(b)));
+                    (
+                        VALUES | (values.len() - text.len()) as u32,
+                        text.len() as u32,
+                    )
+                });
+                (LeafKind::Num(number), bytes, Scalar::Num(text, number))
             }
-            Value::True => LeafKind::True,
-            Value::False => LeafKind::False,
-            Value::Null => LeafKind::Null,
+            Value::True => (LeafKind::True, (0, 0), Scalar::Bool(true)),
+            Value::False => (LeafKind::False, (0, 0), Scalar::Bool(false)),
+            Value::Null => (LeafKind::Null, (0, 0), Scalar::Null),
         };
-        let text = &scratch.values[start..];
         scratch.leaves.push(Leaf {
             kind,
-            bytes: (start as u32, text.len() as u32),
+            bytes,
             positions: (scratch.positions.len() as u32, positions.len() as u32),
             next: NO_LEAF,
         });
@@ -1393,7 +1432,6 @@ impl<N> Visitor for Collector<'_, '_, N> {
             scratch.leaves[last as usize].next = leaf;
         }
         let index = &self.snapshot.fields[path.0 as usize];
-        let scalar = kind.scalar(text.as_bytes(), text);
         let candidate = &mut scratch.candidate;
         let touched = &mut scratch.touched;
         let anchor_hits = &mut scratch.anchor_hits;
@@ -1413,7 +1451,7 @@ impl<N> Visitor for Collector<'_, '_, N> {
     }
 }
 
-impl<N> Collector<'_, '_, N> {
+impl<N> Collector<'_, '_, '_, N> {
     /// [`Visitor::leaf`] at a path where no branch verifies values: the value is looked up and
     /// not kept, and the branches it hits are candidates that need no verifying.
     fn look_up(&mut self, path: PathId, value: Value<'_>) {
@@ -1681,7 +1719,38 @@ fn check_fields(pattern: &Pattern) -> Result<(), RulesetError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{array_range, element_at};
+    use super::{array_range, element_at, Ruleset};
+
+    #[test]
+    fn kept_values_are_verified_from_the_event_or_decoded() {
+        // The exact `a` is the anchor; `b` and `n` are verified from the values kept, which
+        // point into the event unless decoding an escape made new bytes.
+        let rules = Ruleset::new();
+        rules
+            .add_json(
+                "r",
+                r#"{"a": ["x\"y"], "b": [{"prefix": "é"}], "n": [{"numeric": [">", 1.5]}]}"#,
+            )
+            .unwrap();
+        let cases: &[(&str, bool)] = &[
+            (r#"{"a": "x\"y", "b": "été", "n": 2}"#, true),
+            (
+                r#"{"a": "x\u0022y", "b": "\u00e9t\u00e9", "n": [0, 2e0]}"#,
+                true,
+            ),
+            (
+                r#"{"n": 1.75, "b": ["no", "\u00e9"], "a": ["z", "x\"y"]}"#,
+                true,
+            ),
+            (r#"{"a": "x\"y", "b": "\u00e8t\u00e9", "n": 2}"#, false),
+            (r#"{"a": "x\"y", "b": "été", "n": 1.5}"#, false),
+            (r#"{"a": "x\\y", "b": "été", "n": 2}"#, false),
+        ];
+        for &(event, matches) in cases {
+            let found = rules.matches(event.as_bytes()).unwrap();
+            assert_eq!(!found.is_empty(), matches, "{event}");
+        }
+    }
 
     /// The ranges `array_range` and `element_at` find, against plain binary searches.
     fn check(outer: &[(u32, u32)]) {
