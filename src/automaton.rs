@@ -1014,25 +1014,17 @@ fn hits_bytes(hits: &Vec<Hit>) -> usize {
     hits.capacity() * std::mem::size_of::<Hit>()
 }
 
-fn table_hits_bytes(hits: &Hits) -> usize {
-    if hits.spilled() {
-        hits.capacity() * std::mem::size_of::<Hit>()
+/// The heap bytes of a table's key or hits: none while they fit in the bucket.
+fn spilled_bytes<A: smallvec::Array>(list: &smallvec::SmallVec<A>) -> usize {
+    if list.spilled() {
+        list.capacity() * std::mem::size_of::<A::Item>()
     } else {
         0
     }
 }
 
-#[allow(clippy::ptr_arg, clippy::borrowed_box)] // called with a map's own key and value types
 fn keyed_bytes(key: &Key, hits: &Hits) -> usize {
-    key_bytes(key) + table_hits_bytes(hits)
-}
-
-fn key_bytes(key: &Key) -> usize {
-    if key.spilled() {
-        key.capacity()
-    } else {
-        0
-    }
+    spilled_bytes(key) + spilled_bytes(hits)
 }
 
 impl Affixes {
@@ -1049,7 +1041,7 @@ impl<K> Ranges<K> {
         let size = std::mem::size_of::<K>();
         (
             self.entries.len(),
-            map_bytes(&self.entries, |_, hits| table_hits_bytes(hits))
+            map_bytes(&self.entries, |_, hits| spilled_bytes(hits))
                 + self.sorted.capacity() * 2 * size
                 + self.greatest.capacity() * size
                 + self.spans.capacity() * std::mem::size_of::<u32>()
@@ -1075,8 +1067,8 @@ impl FieldIndex {
             .count();
         let mut bytes = std::mem::size_of::<FieldIndex>()
             + map_bytes(&self.strings, keyed_bytes)
-            + map_bytes(&self.addresses, |_, hits| table_hits_bytes(hits))
-            + map_bytes(&self.numbers, |_, hits| table_hits_bytes(hits))
+            + map_bytes(&self.addresses, |_, hits| spilled_bytes(hits))
+            + map_bytes(&self.numbers, |_, hits| spilled_bytes(hits))
             + map_bytes(&self.number_spellings, keyed_bytes)
             + map_bytes(&self.folded, keyed_bytes)
             + [&self.trues, &self.falses, &self.nulls, &self.exists]
