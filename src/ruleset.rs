@@ -1200,7 +1200,7 @@ pub struct Scratch {
     name_seen: Vec<u32>,
     touched: Vec<u32>,
     leaves: Vec<Leaf>,
-    values: String,
+    values: Vec<u8>,
     positions: Vec<(u32, u32)>,
     /// (slot bit, leaf) hits of the branch being verified.
     branch_hits: Vec<(u64, u32)>,
@@ -1224,7 +1224,7 @@ impl Default for Scratch {
             name_seen: Vec::new(),
             touched: Vec::new(),
             leaves: Vec::new(),
-            values: String::new(),
+            values: Vec::new(),
             positions: Vec::new(),
             branch_hits: Vec::new(),
             text: Vec::new(),
@@ -1322,7 +1322,7 @@ impl Scratch {
     fn scalar<'a>(&'a self, leaf: &Leaf, event: &'a [u8]) -> Scalar<'a> {
         let (start, len) = leaf.bytes;
         let (from, start) = if start & VALUES != 0 {
-            (self.values.as_bytes(), start & !VALUES)
+            (self.values.as_slice(), start & !VALUES)
         } else {
             (event, start)
         };
@@ -1344,7 +1344,19 @@ struct Collector<'s, 'c, 'e, N> {
 /// the event. Events are at most [`MAX_EVENT_SIZE`] bytes, far below it.
 const VALUES: u32 = 1 << 31;
 
+/// Where a kept value's `bytes` stay for verifying ([`Leaf::bytes`]): where they lie in the
+/// event, or else (a decoded string) where they are copied to in `values`.
+#[inline(always)]
+fn keep(event: &[u8], values: &mut Vec<u8>, bytes: &[u8]) -> (u32, u32) {
+    event_span(event, bytes).unwrap_or_else(|| {
+        let start = values.len() as u32;
+        values.extend_from_slice(bytes);
+        (VALUES | start, bytes.len() as u32)
+    })
+}
+
 /// Where `part` lies in `event`, when it lies there: its start and length.
+#[inline(always)]
 fn event_span(event: &[u8], part: &[u8]) -> Option<(u32, u32)> {
     // Addresses compared, not dereferenced: a slice of the event lies within its range, and
     // one of any other buffer (a decoded string) cannot.
@@ -1375,13 +1387,11 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
         let values = &mut scratch.values;
         let (kind, bytes, scalar) = match value {
             Value::String(raw) => match raw.decode(&mut scratch.text) {
-                Ok(s) => {
-                    let bytes = event_span(event, s.as_bytes()).unwrap_or_else(|| {
-                        values.push_str(s);
-                        (VALUES | (values.len() - s.len()) as u32, s.len() as u32)
-                    });
-                    (LeafKind::Str, bytes, Scalar::Str(s))
-                }
+                Ok(s) => (
+                    LeafKind::Str,
+                    keep(event, values, s.as_bytes()),
+                    Scalar::Str(s),
+                ),
                 Err(kind) => {
                     scratch
                         .error
@@ -1389,18 +1399,11 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
                     return;
                 }
             },
-            Value::Number(text, number) => {
-                let bytes = event_span(event, text).unwrap_or_else(|| {
-                    // The scanner only reports a number spelled in JSON's ASCII grammar: each
-                    // byte is its own character.
-                    values.extend(text.iter().map(|&b| char::from(b)));
-                    (
-                        VALUES | (values.len() - text.len()) as u32,
-                        text.len() as u32,
-                    )
-                });
-                (LeafKind::Num(number), bytes, Scalar::Num(text, number))
-            }
+            Value::Number(text, number) => (
+                LeafKind::Num(number),
+                keep(event, values, text),
+                Scalar::Num(text, number),
+            ),
             Value::True => (LeafKind::True, (0, 0), Scalar::Bool(true)),
             Value::False => (LeafKind::False, (0, 0), Scalar::Bool(false)),
             Value::Null => (LeafKind::Null, (0, 0), Scalar::Null),
