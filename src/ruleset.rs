@@ -873,6 +873,29 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         hits: &mut Vec<(u64, u32)>,
     ) -> bool {
         let epoch = scratch.epoch;
+        if let (Some(anchor), 2, 0) = (info.anchor, info.fields.len(), info.absent) {
+            // Two fields that must both be present (an item's `sku` and `qty`), and the anchor
+            // hit by one value, as it almost always is: the branch matches when a value of the
+            // other field that goes with it satisfies that field. No hits to gather.
+            let entry = scratch.candidate[id as usize].hits;
+            if let Some(&(h, NO_LEAF)) = scratch.anchor_hits.get(entry as usize) {
+                let other = 1 - usize::from(anchor);
+                let seen = scratch.path_seen[info.paths[other].0 as usize];
+                if seen.epoch != epoch {
+                    return false;
+                }
+                let anchors: &[u32] = if scratch.leaf_positions(h).is_empty() {
+                    &[]
+                } else {
+                    &[h]
+                };
+                let matchers = info.fields[other].matchers();
+                return scratch.usable_leaves(seen, anchors, |leaf| {
+                    let value = scratch.scalar(&scratch.leaves[leaf as usize], event);
+                    matchers.iter().any(|m| scalar_matches(m, &value))
+                });
+            }
+        }
         hits.clear();
         let mut mask = 0u64;
         // Slots with a hit inside an array.
@@ -917,7 +940,8 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                     && anchors
                         .iter()
                         .all(|&h| !scratch.leaf_positions(h).is_empty());
-                let mut test = |leaf: u32| {
+                let anchors = if restrict { anchors } else { &[] };
+                scratch.usable_leaves(seen, anchors, |leaf| {
                     let l = &scratch.leaves[leaf as usize];
                     let value = scratch.scalar(l, event);
                     if field.matchers().iter().any(|m| scalar_matches(m, &value)) {
@@ -927,51 +951,8 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                             in_arrays |= bit;
                         }
                     }
-                };
-                // A few values are walked; many are searched by element.
-                if restrict && seen.sorted && seen.count > WALK_BELOW {
-                    // Jump to the anchor hits' elements instead of walking every value.
-                    let list = &scratch.by_path[seen.start as usize..][..seen.count as usize];
-                    let outer =
-                        &scratch.by_path_outer[seen.start as usize..][..seen.count as usize];
-                    for &h in anchors {
-                        let at = scratch.leaf_positions(h);
-                        let (array, index) = at[0];
-                        // Values outside the anchor's outermost array share no array with it.
-                        let (array_start, array_end) = array_range(outer, array);
-                        let element_start =
-                            array_start + element_at(&outer[array_start..array_end], index);
-                        // The element's values are tested one by one below anyway.
-                        let element_end = element_start
-                            + outer[element_start..array_end]
-                                .iter()
-                                .take_while(|&&o| o == (array, index))
-                                .count();
-                        for &leaf in list[..array_start].iter().chain(&list[array_end..]) {
-                            test(leaf);
-                        }
-                        for &leaf in &list[element_start..element_end] {
-                            if consistency::compatible(at, scratch.leaf_positions(leaf)) {
-                                test(leaf);
-                            }
-                        }
-                    }
-                } else {
-                    let mut leaf = seen.first;
-                    while leaf != NO_LEAF {
-                        let usable = !restrict
-                            || anchors.iter().any(|&h| {
-                                consistency::compatible(
-                                    scratch.leaf_positions(h),
-                                    scratch.leaf_positions(leaf),
-                                )
-                            });
-                        if usable {
-                            test(leaf);
-                        }
-                        leaf = scratch.leaves[leaf as usize].next;
-                    }
-                }
+                    false
+                });
             }
             if mask & bit == 0 && info.absent & bit == 0 {
                 return false;
@@ -1316,6 +1297,59 @@ impl Scratch {
     fn leaf_positions(&self, leaf: u32) -> &[(u32, u32)] {
         let (start, len) = self.leaves[leaf as usize].positions;
         &self.positions[start as usize..(start + len) as usize]
+    }
+
+    /// Calls `take` on the leaves of a path (`seen`) that can go with one of the values
+    /// `anchors` (every leaf, with no anchors), until it returns `true`; returns whether it
+    /// did. A few leaves are walked, each checked against every anchor; many are searched by
+    /// the anchors' array elements.
+    #[inline]
+    fn usable_leaves(
+        &self,
+        seen: PathSeen,
+        anchors: &[u32],
+        mut take: impl FnMut(u32) -> bool,
+    ) -> bool {
+        if !anchors.is_empty() && seen.sorted && seen.count > WALK_BELOW {
+            // Jump to the anchors' elements instead of walking every value.
+            let list = &self.by_path[seen.start as usize..][..seen.count as usize];
+            let outer = &self.by_path_outer[seen.start as usize..][..seen.count as usize];
+            for &h in anchors {
+                let at = self.leaf_positions(h);
+                let (array, index) = at[0];
+                // Values outside the anchor's outermost array share no array with it.
+                let (array_start, array_end) = array_range(outer, array);
+                let element_start = array_start + element_at(&outer[array_start..array_end], index);
+                let element_end = element_start
+                    + outer[element_start..array_end]
+                        .iter()
+                        .take_while(|&&o| o == (array, index))
+                        .count();
+                for &leaf in list[..array_start].iter().chain(&list[array_end..]) {
+                    if take(leaf) {
+                        return true;
+                    }
+                }
+                for &leaf in &list[element_start..element_end] {
+                    if consistency::compatible(at, self.leaf_positions(leaf)) && take(leaf) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+        let mut leaf = seen.first;
+        while leaf != NO_LEAF {
+            let usable = anchors.is_empty()
+                || anchors.iter().any(|&h| {
+                    consistency::compatible(self.leaf_positions(h), self.leaf_positions(leaf))
+                });
+            if usable && take(leaf) {
+                return true;
+            }
+            leaf = self.leaves[leaf as usize].next;
+        }
+        false
     }
 
     #[inline]
