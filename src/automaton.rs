@@ -1015,7 +1015,7 @@ fn hits_bytes(hits: &Vec<Hit>) -> usize {
 }
 
 /// The heap bytes of a table's key or hits: none while they fit in the bucket.
-fn spilled_bytes<A: smallvec::Array>(list: &smallvec::SmallVec<A>) -> usize {
+pub(crate) fn spilled_bytes<A: smallvec::Array>(list: &smallvec::SmallVec<A>) -> usize {
     if list.spilled() {
         list.capacity() * std::mem::size_of::<A::Item>()
     } else {

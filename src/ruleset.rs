@@ -29,7 +29,9 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, RwLock};
 
-use crate::automaton::{map_bytes, Candidates, FieldIndex, Hit};
+use smallvec::SmallVec;
+
+use crate::automaton::{map_bytes, spilled_bytes, Candidates, FieldIndex, Hit};
 use crate::consistency::{self, FieldOptions};
 use crate::event::{
     self, EventError, FieldTrie, Kinds, PathId, ScanScratch, Validation, Value, Visitor,
@@ -410,7 +412,9 @@ struct BranchInfo {
     /// absence): the most selective field, so that few events make the branch a candidate.
     anchor: Option<u8>,
     fields: Vec<FieldCondition>,
-    paths: Vec<PathId>,
+    /// Each slot's path, in the branch itself rather than a pointer away: verifying reads
+    /// them first.
+    paths: SmallVec<[PathId; 4]>,
 }
 
 /// The range of `outer` (sorted outermost array positions) in array `array`. Searches only
@@ -441,8 +445,9 @@ fn element_at(outer: &[(u32, u32)], index: u32) -> usize {
     }
 }
 
-/// What deciding a candidate branch needs before the branch itself: its rule's name index
-/// and whether its anchor's hits alone decide it (one field, which absence cannot satisfy).
+/// What deciding a candidate branch needs before the branch itself: its rule's name index,
+/// whether its anchor's hits alone decide it (one field, which absence cannot satisfy), and
+/// whether its rule has other branches (only then can the name be found twice in an event).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct BranchKey(u32);
 
@@ -450,19 +455,29 @@ impl BranchKey {
     /// The key of a removed branch.
     const REMOVED: BranchKey = BranchKey(u32::MAX);
     const BY_HITS: u32 = 1 << 31;
+    const SHARED: u32 = 1 << 30;
 
     fn new(name: u32, by_hits: bool) -> BranchKey {
-        // Name indexes stay far below 2^31: each takes a rule, and rules take memory.
-        debug_assert!(name < Self::BY_HITS - 1);
+        // Name indexes stay far below 2^30: each takes a rule, and rules take memory.
+        debug_assert!(name < Self::SHARED - 1);
         BranchKey(name | if by_hits { Self::BY_HITS } else { 0 })
     }
 
+    /// The key of a branch whose rule has other branches.
+    fn shared(self) -> BranchKey {
+        BranchKey(self.0 | Self::SHARED)
+    }
+
     fn name(self) -> u32 {
-        self.0 & !Self::BY_HITS
+        self.0 & !(Self::BY_HITS | Self::SHARED)
     }
 
     fn by_hits(self) -> bool {
         self.0 & Self::BY_HITS != 0
+    }
+
+    fn is_shared(self) -> bool {
+        self.0 & Self::SHARED != 0
     }
 }
 
@@ -609,7 +624,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             absent: 0,
             anchor,
             fields: fields.to_vec(),
-            paths: Vec::with_capacity(fields.len()),
+            paths: SmallVec::new(),
         };
         let verified = fields.len() > 1 || fields.iter().any(FieldCondition::matches_absent);
         for (slot, field) in fields.iter().enumerate() {
@@ -635,11 +650,17 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         let key = BranchKey::new(name_index, !verified);
         Arc::make_mut(&mut self.keys).push(key);
         Arc::make_mut(&mut self.branches).push(Some(Arc::new(info)));
-        Arc::make_mut(&mut self.name_index)
+        let branches = &mut Arc::make_mut(&mut self.name_index)
             .get_mut(name)
             .expect("the name has a slot")
-            .branches
-            .push(id);
+            .branches;
+        branches.push(id);
+        if branches.len() > 1 {
+            let keys = Arc::make_mut(&mut self.keys);
+            for &branch in branches.iter() {
+                keys[branch as usize] = keys[branch as usize].shared();
+            }
+        }
     }
 
     /// Removed rules leave their ids, paths and index capacity behind. Once the removed
@@ -834,8 +855,9 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 continue;
             }
             let name = key.name() as usize;
-            if scratch.name_seen[name] == epoch {
-                continue; // the name matched already
+            // Only a rule of several branches can have matched already, by another one.
+            if key.is_shared() && scratch.name_seen[name] == epoch {
+                continue;
             }
             // A branch of one field that absence cannot satisfy is a candidate only through
             // its anchor's hits, which the index found exactly: it matches.
@@ -852,7 +874,9 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 self.branch_matches(id, info, event, scratch, &mut hits)
             };
             if matched {
-                scratch.name_seen[name] = epoch;
+                if key.is_shared() {
+                    scratch.name_seen[name] = epoch;
+                }
                 if let Some(name) = &self.names[name] {
                     found(name);
                 }
@@ -1718,7 +1742,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         for branch in self.branches.iter().flatten() {
             stats.branches += 1;
             stats.memory_bytes += std::mem::size_of::<BranchInfo>()
-                + branch.paths.capacity() * std::mem::size_of::<PathId>()
+                + spilled_bytes(&branch.paths)
                 + branch
                     .fields
                     .iter()
@@ -1787,6 +1811,25 @@ mod tests {
             let found = rules.matches(event.as_bytes()).unwrap();
             assert_eq!(!found.is_empty(), matches, "{event}");
         }
+    }
+
+    #[test]
+    fn a_rule_of_several_branches_is_found_once() {
+        // Two branches of one `$or`, and two patterns added under one name (the second turns
+        // the first into one of several), all matching the event, beside a rule of one
+        // branch. Each name is found once however many of its branches match.
+        let rules = Ruleset::new();
+        let or = r#"{"$or": [{"a": ["x"]}, {"b": [{"prefix": "y"}]}]}"#;
+        rules.add_json("or", or).unwrap();
+        rules.add_json("twice", r#"{"a": ["x"]}"#).unwrap();
+        rules.add_json("once", r#"{"b": ["yes"]}"#).unwrap();
+        rules
+            .add_json("twice", r#"{"b": ["yes"], "a": ["x"]}"#)
+            .unwrap();
+        let mut found = rules.matches(br#"{"a": "x", "b": "yes"}"#).unwrap();
+        found.sort_unstable();
+        assert_eq!(found, ["once", "or", "twice"]);
+        assert_eq!(rules.matches(br#"{"a": "x"}"#).unwrap().len(), 2);
     }
 
     /// The ranges `array_range` and `element_at` find, against plain binary searches.
