@@ -447,6 +447,9 @@ pub struct FieldIndex {
     except: Except,
     others: Vec<(Matcher, Vec<Hit>)>,
     wildcards_changed: bool,
+    /// How many matchers are indexed here: none at a path that only verified fields name
+    /// (an item's `qty` beside its anchor `sku`), whose values then skip the lookups.
+    indexed: usize,
 }
 
 /// `anything-but` lists of strings or numbers: every such matcher accepts every value except
@@ -585,8 +588,15 @@ fn ascii_lower(text: &str) -> Vec<u8> {
 }
 
 impl FieldIndex {
+    /// Whether no matcher is indexed here: every value's lookup would find nothing.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.indexed == 0
+    }
+
     /// Adds a matcher for `hit`. `exists: false` is not a value matcher and is ignored here.
     pub fn add(&mut self, matcher: &Matcher, hit: Hit) {
+        self.indexed += 1;
         match matcher {
             Matcher::Exact(Literal::String { value, ip: None }) => self
                 .strings
@@ -656,6 +666,7 @@ impl FieldIndex {
 
     /// Removes what [`FieldIndex::add`] added for the same matcher and hit.
     pub fn remove(&mut self, matcher: &Matcher, hit: Hit) {
+        self.indexed = self.indexed.saturating_sub(1);
         match matcher {
             Matcher::Exact(Literal::String { value, ip: None }) => {
                 remove_hit(&mut self.strings, value.as_bytes(), hit);

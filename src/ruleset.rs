@@ -1493,6 +1493,9 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
             scratch.leaves[last as usize].next = leaf;
         }
         let index = &self.snapshot.fields[path.0 as usize];
+        if index.is_empty() {
+            return; // kept only for verifying
+        }
         let candidate = &mut scratch.candidate;
         let touched = &mut scratch.touched;
         let anchor_hits = &mut scratch.anchor_hits;
@@ -1830,6 +1833,33 @@ mod tests {
         found.sort_unstable();
         assert_eq!(found, ["once", "or", "twice"]);
         assert_eq!(rules.matches(br#"{"a": "x"}"#).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn values_are_looked_up_while_their_path_indexes_a_matcher() {
+        // `qty` is first only verified (beside the anchor `sku`), then the anchor of two
+        // rules, then of one, then of none again: its values are looked up exactly while
+        // some rule's anchor is there.
+        let rules = Ruleset::new();
+        let pair = r#"{"items": {"sku": ["A"], "qty": [1]}}"#;
+        rules.add_json("pair", pair).unwrap();
+        let event = |qty: u32| format!(r#"{{"items": [{{"sku": "A", "qty": {qty}}}]}}"#);
+        let found = |qty: u32| {
+            let mut found = rules.matches(event(qty).as_bytes()).unwrap();
+            found.sort_unstable();
+            found
+        };
+        assert_eq!(found(1), ["pair"]);
+        rules.add_json("one", r#"{"items": {"qty": [1]}}"#).unwrap();
+        rules.add_json("two", r#"{"items": {"qty": [2]}}"#).unwrap();
+        assert_eq!(found(1), ["one", "pair"]);
+        assert_eq!(found(2), ["two"]);
+        assert!(rules.remove(&"one"));
+        assert_eq!(found(1), ["pair"]);
+        assert_eq!(found(2), ["two"]);
+        assert!(rules.remove(&"two"));
+        assert_eq!(found(1), ["pair"]);
+        assert!(found(2).is_empty());
     }
 
     /// The ranges `array_range` and `element_at` find, against plain binary searches.
