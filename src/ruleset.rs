@@ -828,12 +828,13 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         let epoch = scratch.epoch;
         // Laid out on the first branch that needs verifying: one-field branches do not.
         let mut grouped = false;
-        let candidates = scratch.touched.len() + self.absence_only.len();
+        let touched = scratch.touched.ids.len();
+        let candidates = touched + self.absence_only.len();
         // With many rules the branches to verify lie all over memory. Their first bytes are
         // read here, all at once: loads that depend on nothing before them, which the
         // processor overlaps, where the loop below would wait for one miss after another.
         let mut touch = 0u8;
-        for &id in &scratch.touched {
+        for &id in &scratch.touched.ids {
             if !self.keys[id as usize].by_hits() {
                 if let Some(info) = &self.branches[id as usize] {
                     touch ^= info.anchor.unwrap_or(0);
@@ -843,10 +844,10 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         std::hint::black_box(touch);
         let mut hits = std::mem::take(&mut scratch.branch_hits);
         for c in 0..candidates {
-            let id = if c < scratch.touched.len() {
-                scratch.touched[c]
+            let (id, head) = if c < touched {
+                (scratch.touched.ids[c], scratch.touched.heads[c])
             } else {
-                self.absence_only[c - scratch.touched.len()]
+                (self.absence_only[c - touched], NO_LEAF)
             };
             // The key, not the branch: with many rules the branches lie all over memory, and
             // most candidates are decided without them.
@@ -861,7 +862,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             }
             // A branch of one field that absence cannot satisfy is a candidate only through
             // its anchor's hits, which the index found exactly: it matches.
-            let matched = if c < scratch.touched.len() && key.by_hits() {
+            let matched = if c < touched && key.by_hits() {
                 true
             } else {
                 let Some(info) = &self.branches[id as usize] else {
@@ -871,7 +872,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                     scratch.group_by_path();
                     grouped = true;
                 }
-                self.branch_matches(id, info, event, scratch, &mut hits)
+                self.branch_matches(head, info, event, scratch, &mut hits)
             };
             if matched {
                 if key.is_shared() {
@@ -887,10 +888,11 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
 
     /// Verifies a candidate branch against the values the scan kept: every slot's matchers
     /// are tested on the values at its path (the anchor only put the branch in the running),
-    /// then the hits are checked for array consistency.
+    /// then the hits are checked for array consistency. `head` is the first of the leaves
+    /// that hit its anchor, in `Scratch::anchor_hits`.
     fn branch_matches(
         &self,
-        id: u32,
+        head: u32,
         info: &BranchInfo,
         event: &[u8],
         scratch: &Scratch,
@@ -901,8 +903,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             // Two fields that must both be present (an item's `sku` and `qty`), and the anchor
             // hit by one value, as it almost always is: the branch matches when a value of the
             // other field that goes with it satisfies that field. No hits to gather.
-            let entry = scratch.candidate[id as usize].hits;
-            if let Some(&(h, NO_LEAF)) = scratch.anchor_hits.get(entry as usize) {
+            if let Some(&(h, NO_LEAF)) = scratch.anchor_hits.get(head as usize) {
                 let other = 1 - usize::from(anchor);
                 let seen = scratch.path_seen[info.paths[other].0 as usize];
                 if seen.epoch != epoch {
@@ -937,7 +938,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             let seen = scratch.path_seen[path.0 as usize];
             if info.anchor == Some(slot as u8) {
                 // The index found exactly the values that satisfy the anchor's matchers.
-                let mut entry = scratch.candidate[id as usize].hits;
+                let mut entry = head;
                 while entry != NO_LEAF {
                     let (leaf, next) = scratch.anchor_hits[entry as usize];
                     hits.push((bit, leaf));
@@ -1162,13 +1163,80 @@ struct Leaf {
     next: u32,
 }
 
-/// A branch's state within one event.
-#[derive(Clone, Copy, Debug, Default)]
-struct Candidate {
-    /// The event in which the branch last became a candidate.
-    epoch: u32,
-    /// The first of the leaves that hit its anchor, in `Scratch::anchor_hits`.
-    hits: u32,
+/// The branches that became candidates in one event, each with the first of the leaves
+/// that hit its anchor. Found by branch id through a small open-addressing table sized to the
+/// event's candidates, not to the rule set: an array indexed by branch id (a megabyte with
+/// 100,000 rules) cost a cache miss per candidate, where this table stays in the cache.
+#[derive(Debug, Default)]
+struct Touched {
+    /// The candidate branches, in the order they became candidates.
+    ids: Vec<u32>,
+    /// Beside each of `ids`, the first of its anchor hits in `Scratch::anchor_hits`.
+    heads: Vec<u32>,
+    /// A power of two of slots, each the event's number (`Scratch::epoch`) above the place
+    /// in `ids` of the branch it holds: a slot of another event is empty, so nothing is
+    /// cleared between events.
+    slots: Vec<u64>,
+}
+
+impl Touched {
+    /// Empties the table for event `epoch`: `slots` are stale already, unless epochs start
+    /// over.
+    fn clear(&mut self, restart: bool) {
+        self.ids.clear();
+        self.heads.clear();
+        if restart {
+            self.slots.fill(0);
+        }
+    }
+
+    /// The first anchor hit of `branch` (`NO_LEAF` for none yet), the branch made a
+    /// candidate of event `epoch` if it was not one.
+    #[inline(always)]
+    fn head(&mut self, branch: u32, epoch: u32) -> &mut u32 {
+        if self.ids.len() * 2 >= self.slots.len() {
+            self.grow(epoch);
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = Self::start(branch, mask);
+        loop {
+            let slot = self.slots[at];
+            if (slot >> 32) as u32 != epoch {
+                let index = self.ids.len();
+                self.slots[at] = u64::from(epoch) << 32 | index as u64;
+                self.ids.push(branch);
+                self.heads.push(NO_LEAF);
+                return &mut self.heads[index];
+            }
+            let index = slot as u32 as usize;
+            if self.ids[index] == branch {
+                return &mut self.heads[index];
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Where the search for `branch` starts: branch ids are dense, so they are spread by a
+    /// multiplicative hash.
+    #[inline(always)]
+    fn start(branch: u32, mask: usize) -> usize {
+        (u64::from(branch).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
+    }
+
+    /// Doubles the slots and puts this event's candidates back (the table grows with the
+    /// largest event's candidates, then stays).
+    #[cold]
+    fn grow(&mut self, epoch: u32) {
+        self.slots = vec![0; (self.slots.len() * 2).max(64)];
+        let mask = self.slots.len() - 1;
+        for (index, &branch) in self.ids.iter().enumerate() {
+            let mut at = Self::start(branch, mask);
+            while self.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = u64::from(epoch) << 32 | index as u64;
+        }
+    }
 }
 
 /// Reusable working memory for [`Snapshot::matches_into`].
@@ -1190,9 +1258,7 @@ struct Candidate {
 pub struct Scratch {
     scan: ScanScratch,
     epoch: u32,
-    /// Per branch: when it last became a candidate, and the leaves that hit its anchor.
-    candidate: Vec<Candidate>,
-    /// Lists of (leaf, next) threaded from `Candidate::hits`.
+    /// Lists of (leaf, next) threaded from `Touched::heads`.
     anchor_hits: Vec<(u32, u32)>,
     path_seen: Vec<PathSeen>,
     /// The paths with a leaf in this event.
@@ -1203,7 +1269,7 @@ pub struct Scratch {
     /// array): the key of the searches by element, in one place rather than two loads away.
     by_path_outer: Vec<(u32, u32)>,
     name_seen: Vec<u32>,
-    touched: Vec<u32>,
+    touched: Touched,
     leaves: Vec<Leaf>,
     values: Vec<u8>,
     positions: Vec<(u32, u32)>,
@@ -1220,14 +1286,13 @@ impl Default for Scratch {
         Scratch {
             scan: ScanScratch::default(),
             epoch: 0,
-            candidate: Vec::new(),
             anchor_hits: Vec::new(),
             path_seen: Vec::new(),
             seen_paths: Vec::new(),
             by_path: Vec::new(),
             by_path_outer: Vec::new(),
             name_seen: Vec::new(),
-            touched: Vec::new(),
+            touched: Touched::default(),
             leaves: Vec::new(),
             values: Vec::new(),
             positions: Vec::new(),
@@ -1259,16 +1324,12 @@ impl Scratch {
 
     fn begin<N>(&mut self, snapshot: &Snapshot<N>) {
         self.epoch = self.epoch.wrapping_add(1);
-        if self.epoch == 0 {
+        let restart = self.epoch == 0;
+        if restart {
             // Stamps from 2^32 events ago could look current: start over.
-            self.candidate.iter_mut().for_each(|c| c.epoch = 0);
             self.path_seen.iter_mut().for_each(|s| s.epoch = 0);
             self.name_seen.iter_mut().for_each(|s| *s = 0);
             self.epoch = 1;
-        }
-        if self.candidate.len() < snapshot.branches.len() {
-            self.candidate
-                .resize(snapshot.branches.len(), Candidate::default());
         }
         if self.path_seen.len() < snapshot.fields.len() {
             self.path_seen
@@ -1277,7 +1338,7 @@ impl Scratch {
         if self.name_seen.len() < snapshot.names.len() {
             self.name_seen.resize(snapshot.names.len(), 0);
         }
-        self.touched.clear();
+        self.touched.clear(restart);
         self.seen_paths.clear();
         self.anchor_hits.clear();
         self.leaves.clear();
@@ -1496,7 +1557,6 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
         if index.is_empty() {
             return; // kept only for verifying
         }
-        let candidate = &mut scratch.candidate;
         let touched = &mut scratch.touched;
         let anchor_hits = &mut scratch.anchor_hits;
         index.hits(
@@ -1504,11 +1564,11 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
             &mut scratch.folded,
             &mut scratch.set,
             &mut |hit: Hit| {
-                let entry = candidate_entry(candidate, touched, hit.branch, epoch);
+                let head = touched.head(hit.branch, epoch);
                 // One entry per leaf, however many of the anchor's matchers it satisfies.
-                if entry.hits == NO_LEAF || anchor_hits[entry.hits as usize].0 != leaf {
-                    anchor_hits.push((leaf, entry.hits));
-                    entry.hits = (anchor_hits.len() - 1) as u32;
+                if *head == NO_LEAF || anchor_hits[*head as usize].0 != leaf {
+                    anchor_hits.push((leaf, *head));
+                    *head = (anchor_hits.len() - 1) as u32;
                 }
             },
         );
@@ -1536,37 +1596,16 @@ impl<N> Collector<'_, '_, '_, N> {
             Value::Null => Scalar::Null,
         };
         let epoch = scratch.epoch;
-        let candidate = &mut scratch.candidate;
         let touched = &mut scratch.touched;
         self.snapshot.fields[path.0 as usize].hits(
             &scalar,
             &mut scratch.folded,
             &mut scratch.set,
             &mut |hit: Hit| {
-                candidate_entry(candidate, touched, hit.branch, epoch);
+                touched.head(hit.branch, epoch);
             },
         );
     }
-}
-
-/// The entry of `branch` among this event's candidates, new (and listed in `touched`) when
-/// the branch was not one yet.
-#[inline(always)]
-fn candidate_entry<'c>(
-    candidate: &'c mut [Candidate],
-    touched: &mut Vec<u32>,
-    branch: u32,
-    epoch: u32,
-) -> &'c mut Candidate {
-    let entry = &mut candidate[branch as usize];
-    if entry.epoch != epoch {
-        *entry = Candidate {
-            epoch,
-            hits: NO_LEAF,
-        };
-        touched.push(branch);
-    }
-    entry
 }
 
 /// Loading rule files, explaining results, and statistics.
@@ -1783,7 +1822,7 @@ fn check_fields(pattern: &Pattern) -> Result<(), RulesetError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{array_range, element_at, Ruleset};
+    use super::{array_range, element_at, Ruleset, Touched, NO_LEAF};
 
     #[test]
     fn kept_values_are_verified_from_the_event_or_decoded() {
@@ -1860,6 +1899,39 @@ mod tests {
         assert!(rules.remove(&"two"));
         assert_eq!(found(1), ["pair"]);
         assert!(found(2).is_empty());
+    }
+
+    #[test]
+    fn candidates_are_found_again_across_growth_and_events() {
+        // Branch ids spread and dense, each given a head the first time: found again with it
+        // after the table has grown past them, and gone in the next event, also when the
+        // event numbers start over after an event that left most slots with older numbers.
+        let mut touched = Touched::default();
+        let all: Vec<u32> = (0..600).map(|i| i * 7919 % 100_003).chain(0..400).collect();
+        let events = [
+            (1, &all[..]),
+            (2, &all[..10]),
+            (u32::MAX, &all[..20]),
+            (1, &all),
+        ];
+        for (epoch, ids) in events {
+            touched.clear(epoch == 1);
+            for (n, &id) in ids.iter().enumerate() {
+                let head = touched.head(id, epoch);
+                if *head == NO_LEAF {
+                    *head = n as u32;
+                }
+            }
+            let mut distinct = ids.to_vec();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(touched.ids.len(), distinct.len(), "epoch {epoch}");
+            for &id in ids {
+                let first = ids.iter().position(|&i| i == id).unwrap() as u32;
+                assert_eq!(*touched.head(id, epoch), first, "epoch {epoch}, id {id}");
+            }
+            assert_eq!(touched.ids.len(), distinct.len());
+        }
     }
 
     /// The ranges `array_range` and `element_at` find, against plain binary searches.
