@@ -156,6 +156,11 @@ fn remove_from(list: &mut Vec<Hit>, hit: Hit) {
 /// under a segment tree of their high ends. A point lies in a range exactly when the range
 /// starts at or before it (a prefix of the sorted ranges) and ends at or after it (subtrees
 /// whose greatest high end is below the point are skipped whole).
+///
+/// Most sets of ranges barely overlap (a price band per rule): there the few ranges that hold
+/// a point are the last ones of the prefix, found by walking back from its end while the
+/// greatest high end so far still reaches the point. The walk touches a line or two where the
+/// tree's descent touched one per level; past a few steps the tree takes over.
 #[derive(Clone, Debug)]
 struct Ranges<K> {
     entries: HashMap<(K, K), Hits>,
@@ -167,6 +172,8 @@ struct Ranges<K> {
     hits: Vec<Hit>,
     /// Segment tree over `sorted`: node `i` holds the greatest high end under it.
     greatest: Vec<K>,
+    /// Built by `rebuild`: `reach[i]` is the greatest high end of `sorted[..=i]`.
+    reach: Vec<K>,
     /// The set of ranges changed since the last `rebuild`.
     changed: bool,
     /// The hits of some range changed since the last `rebuild`.
@@ -181,6 +188,7 @@ impl<K> Default for Ranges<K> {
             spans: Vec::new(),
             hits: Vec::new(),
             greatest: Vec::new(),
+            reach: Vec::new(),
             changed: false,
             hits_changed: false,
         }
@@ -209,6 +217,13 @@ impl<K: Copy + Ord + std::hash::Hash> Ranges<K> {
             if let Some(&(_, high)) = self.sorted.first() {
                 self.greatest.resize(4 * self.sorted.len(), high);
                 self.build(0, 0, self.sorted.len());
+            }
+            self.reach.clear();
+            let mut reach = None;
+            for &(_, high) in &self.sorted {
+                let greatest = reach.map_or(high, |r: K| r.max(high));
+                reach = Some(greatest);
+                self.reach.push(greatest);
             }
         }
         if !std::mem::take(&mut self.hits_changed) {
@@ -250,9 +265,19 @@ impl<K: Copy + Ord + std::hash::Hash> Ranges<K> {
             }
             return;
         }
+        // Ranges walked back before the tree is asked for the rest of the prefix.
+        const WALK: usize = 8;
         let starts = self.sorted.partition_point(|&(low, _)| low <= point);
-        if starts > 0 {
-            self.stab(0, 0, self.sorted.len(), starts, point, emit);
+        let mut end = starts;
+        while end > 0 && self.reach[end - 1] >= point {
+            if starts - end == WALK {
+                self.stab(0, 0, self.sorted.len(), end, point, emit);
+                return;
+            }
+            end -= 1;
+            if self.sorted[end].1 >= point {
+                self.emit(end, emit);
+            }
         }
     }
 
@@ -983,6 +1008,45 @@ mod tests {
     }
 
     #[test]
+    fn ranges_that_barely_overlap_are_found_by_the_walk_and_the_tree() {
+        // A band per rule, some touching or overlapping the next, with none, one or twelve
+        // wide ranges among them: the walk back from the prefix's end finds the few, and
+        // hands over to the tree when the wide ones keep it going.
+        for wide in [0, 1, 12] {
+            let mut ranges = Ranges::default();
+            let mut plain = Vec::new();
+            for branch in 0..100u32 {
+                let low = i64::from(branch) * 10;
+                let high = low + [5, 9, 10, 14][branch as usize % 4];
+                plain.push((low, high, Hit { branch, slot: 0 }));
+            }
+            for w in 0..wide {
+                let hit = Hit {
+                    branch: 1000 + w,
+                    slot: 0,
+                };
+                plain.push((i64::from(w) * 40, 600 + i64::from(w) * 20, hit));
+            }
+            for &(low, high, hit) in &plain {
+                ranges.add(low, high, hit);
+            }
+            ranges.rebuild();
+            for point in -1..=1010 {
+                let mut found = Vec::new();
+                ranges.containing(point, &mut |h| found.push(h));
+                found.sort();
+                let mut expected: Vec<Hit> = plain
+                    .iter()
+                    .filter(|(a, b, _)| *a <= point && point <= *b)
+                    .map(|(_, _, h)| *h)
+                    .collect();
+                expected.sort();
+                assert_eq!(found, expected, "{wide} wide ranges, at {point}");
+            }
+        }
+    }
+
+    #[test]
     fn excluded_bounds_close_on_the_next_millionth() {
         let n = |s: &str| ComparableNumber::parse(s).unwrap();
         let range = NumericRange {
@@ -1054,7 +1118,7 @@ impl<K> Ranges<K> {
             self.entries.len(),
             map_bytes(&self.entries, |_, hits| spilled_bytes(hits))
                 + self.sorted.capacity() * 2 * size
-                + self.greatest.capacity() * size
+                + (self.greatest.capacity() + self.reach.capacity()) * size
                 + self.spans.capacity() * std::mem::size_of::<u32>()
                 + self.hits.capacity() * std::mem::size_of::<Hit>(),
         )
