@@ -1164,29 +1164,48 @@ struct Leaf {
 }
 
 /// The branches that became candidates in one event, each with the first of the leaves
-/// that hit its anchor. Found by branch id through a small open-addressing table sized to the
-/// event's candidates, not to the rule set: an array indexed by branch id (a megabyte with
-/// 100,000 rules) cost a cache miss per candidate, where this table stays in the cache.
+/// that hit its anchor. Up to [`DIRECT_UP_TO`] branches in the rule set, a slot per branch
+/// finds them; beyond, a small open-addressing table sized to the event's candidates, not to
+/// the rule set: a slot per branch (a megabyte with 100,000 rules) cost a cache miss per
+/// candidate, where the table stays in the cache. With few branches the slots stay in the
+/// cache too, and take no search (an event of many candidates, thousands of `anything-but`
+/// rules on one field, gained 15% from them).
 #[derive(Debug, Default)]
 struct Touched {
     /// The candidate branches, in the order they became candidates.
     ids: Vec<u32>,
     /// Beside each of `ids`, the first of its anchor hits in `Scratch::anchor_hits`.
     heads: Vec<u32>,
-    /// A power of two of slots, each the event's number (`Scratch::epoch`) above the place
-    /// in `ids` of the branch it holds: a slot of another event is empty, so nothing is
-    /// cleared between events.
+    /// Each slot the event's number (`Scratch::epoch`) above the place in `ids` of the branch
+    /// it holds: a slot of another event is empty, so nothing is cleared between events. A
+    /// slot per branch id when `direct`, else a power of two of them.
     slots: Vec<u64>,
+    direct: bool,
 }
 
+/// Branches in a rule set up to which [`Touched`] keeps a slot per branch (256 KiB of them).
+const DIRECT_UP_TO: usize = 1 << 15;
+
 impl Touched {
-    /// Empties the table for event `epoch`: `slots` are stale already, unless epochs start
-    /// over.
-    fn clear(&mut self, restart: bool) {
+    /// Empties the table for the next event, in a rule set of `branches` branches: `slots`
+    /// are stale already, unless epochs start over (`restart`) or the slots change kind or
+    /// size.
+    fn clear(&mut self, restart: bool, branches: usize) {
         self.ids.clear();
         self.heads.clear();
-        if restart {
+        let direct = branches <= DIRECT_UP_TO;
+        if direct != self.direct {
+            self.direct = direct;
+            self.slots = if direct {
+                vec![0; branches]
+            } else {
+                Vec::new()
+            };
+        } else if restart {
             self.slots.fill(0);
+        }
+        if direct && self.slots.len() < branches {
+            self.slots.resize(branches, 0);
         }
     }
 
@@ -1194,6 +1213,14 @@ impl Touched {
     /// candidate of event `epoch` if it was not one.
     #[inline(always)]
     fn head(&mut self, branch: u32, epoch: u32) -> &mut u32 {
+        if self.direct {
+            let slot = &mut self.slots[branch as usize];
+            if (*slot >> 32) as u32 == epoch {
+                return &mut self.heads[*slot as u32 as usize];
+            }
+            *slot = u64::from(epoch) << 32 | self.ids.len() as u64;
+            return self.add(branch);
+        }
         if self.ids.len() * 2 >= self.slots.len() {
             self.grow(epoch);
         }
@@ -1202,11 +1229,8 @@ impl Touched {
         loop {
             let slot = self.slots[at];
             if (slot >> 32) as u32 != epoch {
-                let index = self.ids.len();
-                self.slots[at] = u64::from(epoch) << 32 | index as u64;
-                self.ids.push(branch);
-                self.heads.push(NO_LEAF);
-                return &mut self.heads[index];
+                self.slots[at] = u64::from(epoch) << 32 | self.ids.len() as u64;
+                return self.add(branch);
             }
             let index = slot as u32 as usize;
             if self.ids[index] == branch {
@@ -1214,6 +1238,14 @@ impl Touched {
             }
             at = (at + 1) & mask;
         }
+    }
+
+    /// Lists `branch`, whose slot now points at its place, with no anchor hit yet.
+    #[inline(always)]
+    fn add(&mut self, branch: u32) -> &mut u32 {
+        self.ids.push(branch);
+        self.heads.push(NO_LEAF);
+        self.heads.last_mut().expect("just pushed")
     }
 
     /// Where the search for `branch` starts: branch ids are dense, so they are spread by a
@@ -1338,7 +1370,7 @@ impl Scratch {
         if self.name_seen.len() < snapshot.names.len() {
             self.name_seen.resize(snapshot.names.len(), 0);
         }
-        self.touched.clear(restart);
+        self.touched.clear(restart, snapshot.branches.len());
         self.seen_paths.clear();
         self.anchor_hits.clear();
         self.leaves.clear();
@@ -1904,33 +1936,40 @@ mod tests {
     #[test]
     fn candidates_are_found_again_across_growth_and_events() {
         // Branch ids spread and dense, each given a head the first time: found again with it
-        // after the table has grown past them, and gone in the next event, also when the
-        // event numbers start over after an event that left most slots with older numbers.
-        let mut touched = Touched::default();
-        let all: Vec<u32> = (0..600).map(|i| i * 7919 % 100_003).chain(0..400).collect();
-        let events = [
-            (1, &all[..]),
-            (2, &all[..10]),
-            (u32::MAX, &all[..20]),
-            (1, &all),
-        ];
-        for (epoch, ids) in events {
-            touched.clear(epoch == 1);
-            for (n, &id) in ids.iter().enumerate() {
-                let head = touched.head(id, epoch);
-                if *head == NO_LEAF {
-                    *head = n as u32;
+        // (after the table has grown past them, when it is searched), and gone in the next
+        // event, also when the event numbers start over after an event that left most slots
+        // with older numbers; in a slot per branch and in the searched table.
+        for branches in [20_000, 100_003] {
+            let mut touched = Touched::default();
+            let all: Vec<u32> = (0..600)
+                .map(|i| i * 7919 % branches)
+                .chain(0..400)
+                .collect();
+            let events = [
+                (1, &all[..]),
+                (2, &all[..10]),
+                (u32::MAX, &all[..20]),
+                (1, &all),
+            ];
+            for (epoch, ids) in events {
+                touched.clear(epoch == 1, branches as usize);
+                assert_eq!(touched.direct, branches < 50_000);
+                for (n, &id) in ids.iter().enumerate() {
+                    let head = touched.head(id, epoch);
+                    if *head == NO_LEAF {
+                        *head = n as u32;
+                    }
                 }
+                let mut distinct = ids.to_vec();
+                distinct.sort_unstable();
+                distinct.dedup();
+                assert_eq!(touched.ids.len(), distinct.len(), "epoch {epoch}");
+                for &id in ids {
+                    let first = ids.iter().position(|&i| i == id).unwrap() as u32;
+                    assert_eq!(*touched.head(id, epoch), first, "epoch {epoch}, id {id}");
+                }
+                assert_eq!(touched.ids.len(), distinct.len());
             }
-            let mut distinct = ids.to_vec();
-            distinct.sort_unstable();
-            distinct.dedup();
-            assert_eq!(touched.ids.len(), distinct.len(), "epoch {epoch}");
-            for &id in ids {
-                let first = ids.iter().position(|&i| i == id).unwrap() as u32;
-                assert_eq!(*touched.head(id, epoch), first, "epoch {epoch}, id {id}");
-            }
-            assert_eq!(touched.ids.len(), distinct.len());
         }
     }
 
