@@ -993,7 +993,18 @@ mod tests {
         }
         plain.retain(|(_, _, h)| h.branch % 3 != 0);
         ranges.rebuild();
-        for point in -1..=201 {
+        assert_found_as_listed(&ranges, &plain, -1..=201, &format!("{count} ranges"));
+    }
+
+    /// Checks that `ranges` finds, at every point of `points`, exactly the hits of the ranges
+    /// of `plain` that hold it.
+    fn assert_found_as_listed(
+        ranges: &Ranges<i64>,
+        plain: &[(i64, i64, Hit)],
+        points: std::ops::RangeInclusive<i64>,
+        what: &str,
+    ) {
+        for point in points {
             let mut found = Vec::new();
             ranges.containing(point, &mut |h| found.push(h));
             found.sort();
@@ -1003,7 +1014,7 @@ mod tests {
                 .map(|(_, _, h)| *h)
                 .collect();
             expected.sort();
-            assert_eq!(found, expected, "{count} ranges, at {point}");
+            assert_eq!(found, expected, "{what}, at {point}");
         }
     }
 
@@ -1031,18 +1042,7 @@ mod tests {
                 ranges.add(low, high, hit);
             }
             ranges.rebuild();
-            for point in -1..=1010 {
-                let mut found = Vec::new();
-                ranges.containing(point, &mut |h| found.push(h));
-                found.sort();
-                let mut expected: Vec<Hit> = plain
-                    .iter()
-                    .filter(|(a, b, _)| *a <= point && point <= *b)
-                    .map(|(_, _, h)| *h)
-                    .collect();
-                expected.sort();
-                assert_eq!(found, expected, "{wide} wide ranges, at {point}");
-            }
+            assert_found_as_listed(&ranges, &plain, -1..=1010, &format!("{wide} wide ranges"));
         }
     }
 
