@@ -1168,8 +1168,8 @@ struct Leaf {
 /// finds them; beyond, a small open-addressing table sized to the event's candidates, not to
 /// the rule set: a slot per branch (a megabyte with 100,000 rules) cost a cache miss per
 /// candidate, where the table stays in the cache. With few branches the slots stay in the
-/// cache too, and take no search (an event of many candidates, thousands of `anything-but`
-/// rules on one field, gained 15% from them).
+/// cache too, and take no search (an event of 7,000 candidates, from 10,000 `anything-but`
+/// rules on one field, ran 10% faster with them than through the table).
 #[derive(Debug, Default)]
 struct Touched {
     /// The candidate branches, in the order they became candidates.
