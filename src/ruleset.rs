@@ -655,9 +655,16 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             .expect("the name has a slot")
             .branches;
         branches.push(id);
-        if branches.len() > 1 {
+        // The second branch makes the first one of several too; later ones only themselves
+        // (marking all of them each time would be quadratic in a rule's branches).
+        let new = match branches.len() {
+            1 => &branches[..0],
+            2 => &branches[..],
+            n => &branches[n - 1..],
+        };
+        if !new.is_empty() {
             let keys = Arc::make_mut(&mut self.keys);
-            for &branch in branches.iter() {
+            for &branch in new {
                 keys[branch as usize] = keys[branch as usize].shared();
             }
         }
@@ -1195,12 +1202,9 @@ impl Touched {
         self.heads.clear();
         let direct = branches <= DIRECT_UP_TO;
         if direct != self.direct {
+            // Slots of the other kind: none left (a searched table grows as it fills).
             self.direct = direct;
-            self.slots = if direct {
-                vec![0; branches]
-            } else {
-                Vec::new()
-            };
+            self.slots.clear();
         } else if restart {
             self.slots.fill(0);
         }
@@ -1889,7 +1893,7 @@ mod tests {
 
     #[test]
     fn a_rule_of_several_branches_is_found_once() {
-        // Two branches of one `$or`, and two patterns added under one name (the second turns
+        // Two branches of one `$or`, and three patterns added under one name (the second turns
         // the first into one of several), all matching the event, beside a rule of one
         // branch. Each name is found once however many of its branches match.
         let rules = Ruleset::new();
@@ -1899,6 +1903,10 @@ mod tests {
         rules.add_json("once", r#"{"b": ["yes"]}"#).unwrap();
         rules
             .add_json("twice", r#"{"b": ["yes"], "a": ["x"]}"#)
+            .unwrap();
+        // A third: one of several from the start.
+        rules
+            .add_json("twice", r#"{"b": [{"prefix": "ye"}]}"#)
             .unwrap();
         let mut found = rules.matches(br#"{"a": "x", "b": "yes"}"#).unwrap();
         found.sort_unstable();
