@@ -77,6 +77,7 @@
 #![deny(unsafe_code)]
 
 mod automaton;
+mod chunked;
 pub mod cidr;
 mod consistency;
 pub mod corpus;

@@ -21,17 +21,29 @@
 //! alone), so the work per event follows the event and its matches, not the number of rules.
 //!
 //! Rules change by publishing a new immutable [`Snapshot`]: readers clone an `Arc` under a
-//! lock held for that instant only, so matching never waits for an update to be built, and a
-//! reader sees every rule of one complete rule set or none of a pending change. Snapshots share
-//! the index of every path an update did not touch.
+//! lock held for that instant only, and a reader sees every rule of one complete rule set or
+//! none of a pending change. Snapshots share the index of every path an update did not touch.
+//!
+//! Publishing is lazy: an update only marks the rule set as changed, and the first reader
+//! after it publishes. A published snapshot shares its tables with the writer, so the next
+//! update copies each table it touches; deferring the publication makes that copy once per run
+//! of updates with no reader between them, not once per update, and adding rules one at a time
+//! costs what adding them in one batch does rather than growing with the rules already there.
+//! Such a reader waits only for an update in progress that started with the rule set already
+//! changed, which copies nothing; a batch large enough to take long publishes what is pending
+//! before it starts, so readers keep matching against the state before it. Removals that
+//! rebuild the rule set (once most of it is gone) do the same, and publish the rebuilt set at
+//! once, so that the memory of the removed rules goes back without waiting for a reader.
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use smallvec::SmallVec;
 
 use crate::automaton::{map_bytes, spilled_bytes, Candidates, FieldIndex, Hit};
+use crate::chunked::{Chunked, Sharded};
 use crate::consistency::{self, FieldOptions};
 use crate::event::{
     self, EventError, FieldTrie, Kinds, PathId, ScanScratch, Validation, Value, Visitor,
@@ -46,6 +58,10 @@ pub const MAX_FIELDS_PER_BRANCH: usize = 64;
 
 /// Branches (live and removed) below which a rule set is never rebuilt to drop removed ones.
 const COMPACT_ABOVE: usize = 1024;
+
+/// Patterns in one batch from which adding them publishes the rule set's pending changes
+/// first (or more: a sixteenth of its branches).
+const LARGE_BATCH: usize = 64;
 
 /// Deepest event nesting the scanner accepts.
 pub const MAX_EVENT_DEPTH: usize = 128;
@@ -118,6 +134,9 @@ pub struct Ruleset<N> {
     writer: Mutex<Snapshot<N>>,
     /// The state readers use.
     current: RwLock<Arc<Snapshot<N>>>,
+    /// Whether `writer` holds changes that `current` lacks; set by updates, cleared by the
+    /// publication that the next reader (or a large batch) makes. Written under `writer`'s lock.
+    pending: AtomicBool,
 }
 
 impl<N: Clone + Eq + Hash> Default for Ruleset<N> {
@@ -167,6 +186,7 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
         Ruleset {
             writer: Mutex::new(empty.clone()),
             current: RwLock::new(Arc::new(empty)),
+            pending: AtomicBool::new(false),
         }
     }
 
@@ -223,18 +243,28 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
         for (_, pattern) in &rules {
             check_fields(pattern)?;
         }
-        self.insert_checked(rules);
+        self.insert_checked(rules.into_iter());
         Ok(())
     }
 
     /// Adds patterns already checked by `check_fields`, in one update.
-    fn insert_checked<'p>(&self, rules: impl IntoIterator<Item = (N, &'p Pattern)>) {
-        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+    fn insert_checked<'p>(&self, rules: impl ExactSizeIterator<Item = (N, &'p Pattern)>) {
+        let mut writer = self.writer();
+        // A batch that is large next to the rule set could keep a reader waiting for its
+        // pending changes: publish them first. Its size pays for the copy that the next
+        // changes then make, so a run of such batches stays linear too.
+        if rules.len() >= LARGE_BATCH.max(writer.branches.len() / 16) {
+            self.publish_pending(&mut writer);
+        }
         for (name, pattern) in rules {
             writer.insert(name, pattern);
         }
-        writer.finish();
-        self.publish(&writer);
+        self.pending.store(true, Ordering::Release);
+    }
+
+    /// The writer's state, locked for an update.
+    fn writer(&self) -> MutexGuard<'_, Snapshot<N>> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Removes every pattern added under `name`. Returns whether there was any.
@@ -250,14 +280,7 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn remove(&self, name: &N) -> bool {
-        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let removed = writer.delete(name);
-        if removed {
-            writer.compact_if_sparse();
-            writer.finish();
-            self.publish(&writer);
-        }
-        removed
+        self.remove_many([name]) == 1
     }
 
     /// Removes every pattern of every name in `names`, in one update: readers see all of them
@@ -277,19 +300,32 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
     where
         N: 'n,
     {
-        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut writer = self.writer();
         let removed = names.into_iter().filter(|n| writer.delete(n)).count();
         if removed > 0 {
-            writer.compact_if_sparse();
-            writer.finish();
-            self.publish(&writer);
+            self.pending.store(true, Ordering::Release);
+            if writer.is_sparse() {
+                // Rebuilding takes as long as adding every live rule: readers get the state
+                // after the removals first, rather than wait for it. The rebuilt state is
+                // published at once, so that the memory of the removed rules goes back now,
+                // not at the next reader.
+                self.publish_pending(&mut writer);
+                writer.compact();
+                self.pending.store(true, Ordering::Release);
+                self.publish_pending(&mut writer);
+            }
         }
         removed
     }
 
-    fn publish(&self, writer: &Snapshot<N>) {
-        let next = Arc::new(writer.clone());
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = next;
+    /// Publishes the writer's changes, if it has any that readers have not got.
+    fn publish_pending(&self, writer: &mut Snapshot<N>) {
+        if self.pending.load(Ordering::Acquire) {
+            writer.finish();
+            let next = Arc::new(writer.clone());
+            *self.current.write().unwrap_or_else(|e| e.into_inner()) = next;
+            self.pending.store(false, Ordering::Release);
+        }
     }
 
     /// The rule set as it stands now. Later updates do not change a snapshot.
@@ -308,6 +344,9 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn snapshot(&self) -> Arc<Snapshot<N>> {
+        if self.pending.load(Ordering::Acquire) {
+            self.publish_pending(&mut self.writer());
+        }
         self.current
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -484,7 +523,8 @@ impl BranchKey {
 #[derive(Clone, Debug)]
 struct NameEntry {
     index: u32,
-    branches: Vec<u32>,
+    /// Most names have one branch: kept inline, a copied shard allocates nothing for them.
+    branches: SmallVec<[u32; 2]>,
 }
 
 /// An immutable state of a [`Ruleset`]; match against it from any number of threads.
@@ -517,13 +557,15 @@ pub struct Snapshot<N> {
     /// grows, like `accepts`.
     keep: Arc<Vec<bool>>,
     /// Branch id → branch; `None` once removed.
-    branches: Arc<Vec<Option<Arc<BranchInfo>>>>,
+    branches: Chunked<Arc<BranchInfo>>,
     /// Branch id → what deciding a candidate needs first ([`BranchKey`]), four bytes each.
     keys: Arc<Vec<BranchKey>>,
-    names: Arc<Vec<Option<N>>>,
-    name_index: Arc<HashMap<N, NameEntry>>,
+    names: Chunked<N>,
+    name_index: Sharded<N, NameEntry>,
     /// Branches that can match with no value hit at all (every slot accepts absence).
     absence_only: Arc<Vec<u32>>,
+    /// Branches not removed: how sparse `branches` is, without a pass over the names.
+    live: usize,
     validation: Validation,
     /// Paths whose index changed since the last `finish`.
     dirty: Vec<PathId>,
@@ -537,11 +579,12 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             fields: Vec::new(),
             accepts: Arc::new(Vec::new()),
             keep: Arc::new(Vec::new()),
-            branches: Arc::new(Vec::new()),
+            branches: Chunked::default(),
             keys: Arc::new(Vec::new()),
-            names: Arc::new(Vec::new()),
-            name_index: Arc::new(HashMap::new()),
+            names: Chunked::default(),
+            name_index: Sharded::default(),
             absence_only: Arc::new(Vec::new()),
+            live: 0,
             validation: Validation::Fast,
             dirty: Vec::new(),
         }
@@ -603,14 +646,13 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         if let Some(entry) = self.name_index.get(name) {
             return entry.index;
         }
-        let names = Arc::make_mut(&mut self.names);
-        names.push(Some(name.clone()));
-        let index = (names.len() - 1) as u32;
-        Arc::make_mut(&mut self.name_index).insert(
+        self.names.push(name.clone());
+        let index = (self.names.len() - 1) as u32;
+        self.name_index.insert(
             name.clone(),
             NameEntry {
                 index,
-                branches: Vec::new(),
+                branches: SmallVec::new(),
             },
         );
         index
@@ -649,8 +691,10 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         self.index_branch(id, &info, true);
         let key = BranchKey::new(name_index, !verified);
         Arc::make_mut(&mut self.keys).push(key);
-        Arc::make_mut(&mut self.branches).push(Some(Arc::new(info)));
-        let branches = &mut Arc::make_mut(&mut self.name_index)
+        self.branches.push(Arc::new(info));
+        self.live += 1;
+        let branches = &mut self
+            .name_index
             .get_mut(name)
             .expect("the name has a slot")
             .branches;
@@ -674,21 +718,22 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
     /// branches outnumber the live ones, the snapshot is rebuilt from the live branches alone,
     /// so that memory follows the rules present rather than every rule ever added (the cost,
     /// linear in the live rules, is paid at most once per as many removals).
-    fn compact_if_sparse(&mut self) {
-        let live: usize = self.name_index.values().map(|e| e.branches.len()).sum();
+    fn is_sparse(&self) -> bool {
         let total = self.branches.len();
-        if total < COMPACT_ABOVE || live * 2 > total {
-            return;
-        }
+        total >= COMPACT_ABOVE && self.live * 2 <= total
+    }
+
+    /// Rebuilds the snapshot from its live branches alone (see [`Snapshot::is_sparse`]).
+    fn compact(&mut self) {
         let mut fresh = Snapshot::empty();
         fresh.validation = self.validation;
-        for name in self.names.iter().flatten() {
+        for name in self.names.iter() {
             let Some(entry) = self.name_index.get(name) else {
                 continue;
             };
             let index = fresh.name_slot(name);
             for &id in &entry.branches {
-                if let Some(info) = &self.branches[id as usize] {
+                if let Some(info) = self.branches.get(id as usize) {
                     fresh.insert_branch(name, index, &info.fields);
                 }
             }
@@ -722,15 +767,16 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
     }
 
     fn delete(&mut self, name: &N) -> bool {
-        let Some(entry) = Arc::make_mut(&mut self.name_index).remove(name) else {
+        let Some(entry) = self.name_index.remove(name) else {
             return false;
         };
-        Arc::make_mut(&mut self.names)[entry.index as usize] = None;
+        self.names.take(entry.index as usize);
         for id in entry.branches {
-            let Some(info) = Arc::make_mut(&mut self.branches)[id as usize].take() else {
+            let Some(info) = self.branches.take(id as usize) else {
                 continue;
             };
             Arc::make_mut(&mut self.keys)[id as usize] = BranchKey::REMOVED;
+            self.live -= 1;
             self.index_branch(id, &info, false);
         }
         true
@@ -843,7 +889,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         let mut touch = 0u8;
         for &id in &scratch.touched.ids {
             if !self.keys[id as usize].by_hits() {
-                if let Some(info) = &self.branches[id as usize] {
+                if let Some(info) = self.branches.get(id as usize) {
                     touch ^= info.anchor.unwrap_or(0);
                 }
             }
@@ -872,7 +918,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             let matched = if c < touched && key.by_hits() {
                 true
             } else {
-                let Some(info) = &self.branches[id as usize] else {
+                let Some(info) = self.branches.get(id as usize) else {
                     continue;
                 };
                 if !grouped {
@@ -885,7 +931,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 if key.is_shared() {
                     scratch.name_seen[name] = epoch;
                 }
-                if let Some(name) = &self.names[name] {
+                if let Some(name) = self.names.get(name) {
                     found(name);
                 }
             }
@@ -1737,7 +1783,7 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
         let branches = entry
             .branches
             .iter()
-            .filter_map(|&b| snapshot.branches[b as usize].as_deref())
+            .filter_map(|&b| snapshot.branches.get(b as usize).map(|info| &**info))
             .map(|b| b.fields.as_slice());
         Ok(Some(crate::explain::explain_branches(branches, &leaves)))
     }
@@ -1817,7 +1863,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             stats.wildcards += s.wildcards;
             stats.memory_bytes += s.bytes;
         }
-        for branch in self.branches.iter().flatten() {
+        for branch in self.branches.iter() {
             stats.branches += 1;
             stats.memory_bytes += std::mem::size_of::<BranchInfo>()
                 + spilled_bytes(&branch.paths)
@@ -1831,9 +1877,11 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                     })
                     .sum::<usize>();
         }
-        stats.memory_bytes += self.branches.capacity() * std::mem::size_of::<usize>()
-            + self.names.capacity() * std::mem::size_of::<Option<N>>()
-            + map_bytes(&self.name_index, |_, e| e.branches.capacity() * 4)
+        stats.memory_bytes += self.branches.heap_bytes()
+            + self.names.heap_bytes()
+            + self
+                .name_index
+                .heap_bytes(|_, e| spilled_bytes(&e.branches))
             + map_bytes(&self.path_ids, |k, _| k.len())
             + self.accepts.capacity()
             + self.keep.capacity()
@@ -1889,6 +1937,65 @@ mod tests {
             let found = rules.matches(event.as_bytes()).unwrap();
             assert_eq!(!found.is_empty(), matches, "{event}");
         }
+    }
+
+    #[test]
+    fn updates_with_no_reader_between_them_publish_and_copy_once() {
+        use std::sync::Arc;
+        let keys = |rules: &Ruleset<String>| Arc::as_ptr(&rules.writer().keys);
+        let published = |rules: &Ruleset<String>| {
+            let current = rules.current.read().unwrap();
+            let mut names: Vec<String> = current.names.iter().cloned().collect();
+            names.sort();
+            names
+        };
+        let event = br#"{"n": 5, "w": "a.png"}"#;
+        let rules: Ruleset<String> = Ruleset::new();
+        rules
+            .add_json("n1".into(), r#"{"n": [{"numeric": [">", 4]}]}"#)
+            .unwrap();
+        let before = rules.snapshot();
+        // The snapshot shares the writer's tables: the next update copies them, once.
+        rules
+            .add_json("n2".into(), r#"{"n": [{"numeric": ["<", 6]}]}"#)
+            .unwrap();
+        let copied = keys(&rules);
+        for name in ["w1", "w2", "w3"] {
+            rules
+                .add_json(name.into(), r#"{"w": [{"wildcard": "*.png"}]}"#)
+                .unwrap();
+            assert_eq!(keys(&rules), copied, "{name} copied the tables");
+        }
+        assert!(rules.remove(&"w3".to_string()));
+        assert_eq!(keys(&rules), copied, "the removal copied the tables");
+        assert_eq!(published(&rules), ["n1"], "an update published");
+        // The first reader publishes everything at once, the range tree and the wildcard
+        // automaton brought up to date.
+        let mut found = rules.matches(event).unwrap();
+        found.sort();
+        assert_eq!(found, ["n1", "n2", "w1", "w2"]);
+        assert_eq!(published(&rules), ["n1", "n2", "w1", "w2"]);
+        assert_eq!(before.names.iter().count(), 1, "a snapshot stays as it was");
+        rules.add_json("n3".into(), r#"{"n": [5]}"#).unwrap();
+        assert_ne!(
+            keys(&rules),
+            copied,
+            "after a reader, the tables are copied again"
+        );
+        // A large batch publishes what is pending before it starts.
+        let many: Vec<(String, crate::Pattern)> = (0..super::LARGE_BATCH)
+            .map(|i| {
+                (
+                    format!("b{i}"),
+                    crate::Pattern::parse(r#"{"n": [7]}"#).unwrap(),
+                )
+            })
+            .collect();
+        rules
+            .add_many(many.iter().map(|(n, p)| (n.clone(), p)))
+            .unwrap();
+        assert_eq!(published(&rules), ["n1", "n2", "n3", "w1", "w2"]);
+        assert_eq!(rules.len(), 5 + super::LARGE_BATCH);
     }
 
     #[test]
