@@ -53,8 +53,10 @@
 //! grammar checked by bit masks (a private `number_runs` module), borrows strings from the
 //! input, and stops reading as soon as the rest of the event provably cannot
 //! change the result ([`Validation::Fast`]; [`Validation::Strict`] validates every byte); the
-//! per-path indexes cost the same for one rule as for a hundred thousand; updates publish an
-//! immutable [`Snapshot`] that readers pick up atomically.
+//! per-path indexes cost the same for one rule as for a hundred thousand; updates become an
+//! immutable [`Snapshot`] that readers pick up atomically, published by the first reader after
+//! them, so that a run of updates copies nothing (a private `chunked` module shares the tables
+//! of names and branches piece by piece between snapshots).
 //! A private `consistency` module holds the array-consistency procedures both matchers share,
 //! and [`corpus`] the deterministic event generators that tests and benchmarks use.
 //!

@@ -22,18 +22,21 @@
 //!
 //! Rules change by publishing a new immutable [`Snapshot`]: readers clone an `Arc` under a
 //! lock held for that instant only, and a reader sees every rule of one complete rule set or
-//! none of a pending change. Snapshots share the index of every path an update did not touch.
+//! none of a pending change. Snapshots share the index of every path an update did not touch,
+//! and the names and branches in chunks and shards (a private `chunked` module), so that an
+//! update copies the pieces it touches, not the whole rule set.
 //!
 //! Publishing is lazy: an update only marks the rule set as changed, and the first reader
 //! after it publishes. A published snapshot shares its tables with the writer, so the next
-//! update copies each table it touches; deferring the publication makes that copy once per run
+//! update copies each piece it touches; deferring the publication makes that copy once per run
 //! of updates with no reader between them, not once per update, and adding rules one at a time
 //! costs what adding them in one batch does rather than growing with the rules already there.
-//! Such a reader waits only for an update in progress that started with the rule set already
-//! changed, which copies nothing; a batch large enough to take long publishes what is pending
-//! before it starts, so readers keep matching against the state before it. Removals that
-//! rebuild the rule set (once most of it is gone) do the same, and publish the rebuilt set at
-//! once, so that the memory of the removed rules goes back without waiting for a reader.
+//! Such a reader waits only for an update in progress that began with changes pending, whose
+//! copies are only of pieces the pending changes left shared. A batch large enough to take
+//! long publishes what is pending before it starts, so readers keep matching against the state
+//! before it. Removals that rebuild the rule set (once most of it is gone) do the same, and
+//! publish the rebuilt set at once, so that the memory of the removed rules goes back without
+//! waiting for a reader.
 
 use std::collections::HashMap;
 use std::hash::Hash;
