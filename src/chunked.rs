@@ -26,12 +26,13 @@ const CHUNK_BITS: u32 = 10;
 pub(crate) const SHARDS: usize = 64;
 
 /// A vector of slots, each empty or holding a value, whose clones share its chunks until one
-/// of them changes. Every chunk has [`CHUNK`] slots from the start: the list of chunks then
-/// holds each chunk's address and length itself, and reading a slot follows that one pointer
-/// (a growable vector per chunk put its header in a separate place, one more line to miss).
+/// of them changes. Every chunk is an array of [`CHUNK`] slots from the start: reading a slot
+/// follows the one pointer in the list of chunks, with no length to check beyond the list's
+/// (a growable vector per chunk put its length and address in a separate place, one more line
+/// to miss).
 #[derive(Clone, Debug)]
 pub(crate) struct Chunked<T> {
-    chunks: Vec<Arc<[Option<T>]>>,
+    chunks: Vec<Arc<[Option<T>; CHUNK]>>,
     len: usize,
 }
 
@@ -53,10 +54,7 @@ impl<T> Chunked<T> {
     /// The value in slot `index`, if it holds one.
     #[inline(always)]
     pub(crate) fn get(&self, index: usize) -> Option<&T> {
-        self.chunks
-            .get(index >> CHUNK_BITS)?
-            .get(index & (CHUNK - 1))?
-            .as_ref()
+        self.chunks.get(index >> CHUNK_BITS)?[index & (CHUNK - 1)].as_ref()
     }
 
     /// The values, in slot order.
@@ -66,9 +64,8 @@ impl<T> Chunked<T> {
 
     /// Heap bytes held, counting shared chunks in full.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.chunks.capacity() * std::mem::size_of::<Arc<[Option<T>]>>()
-            + self.chunks.len()
-                * (2 * std::mem::size_of::<usize>() + CHUNK * std::mem::size_of::<Option<T>>())
+        self.chunks.capacity() * std::mem::size_of::<Arc<[Option<T>; CHUNK]>>()
+            + self.chunks.len() * std::mem::size_of::<(usize, usize, [Option<T>; CHUNK])>()
     }
 }
 
@@ -82,7 +79,7 @@ impl<T: Clone> Chunked<T> {
     /// Puts `value` in a new slot at the end.
     pub(crate) fn push(&mut self, value: T) {
         if self.len.is_multiple_of(CHUNK) {
-            self.chunks.push((0..CHUNK).map(|_| None).collect());
+            self.chunks.push(Arc::new(std::array::from_fn(|_| None)));
         }
         *self.slot_mut(self.len) = Some(value);
         self.len += 1;
