@@ -130,6 +130,20 @@ impl Wanted {
     }
 }
 
+/// What reads the wanted numbers of each window (see [`windows`]): the scanner, or a closure.
+pub(crate) trait EachWindow {
+    /// Takes window `w`, whose wanted numbers end at `ends`, found at `base`; returns what is
+    /// wanted of the next window.
+    fn each(&mut self, w: &Window, ends: u64, base: usize) -> Wanted;
+}
+
+impl<F: FnMut(&Window, u64, usize) -> Wanted> EachWindow for F {
+    #[inline(always)]
+    fn each(&mut self, w: &Window, ends: u64, base: usize) -> Wanted {
+        self(w, ends, base)
+    }
+}
+
 /// Reads windows of `input` one after the other from `base`, where `input[base]` is the
 /// separator (comma or bracket) just read inside an array of numbers, `level` arrays deep (the
 /// array itself counts one); an array may open only where at most `room` are. Each window ends on a
@@ -149,7 +163,7 @@ pub(crate) fn windows(
     level: usize,
     room: usize,
     wanted: Wanted,
-    each: impl FnMut(&Window, u64, usize) -> Wanted,
+    each: impl EachWindow,
 ) -> (usize, usize) {
     #[cfg(test)]
     match tests::READING.with(|r| r.get()) {
@@ -189,7 +203,7 @@ fn windows_with(
     mut level: usize,
     room: usize,
     mut wanted: Wanted,
-    mut each: impl FnMut(&Window, u64, usize) -> Wanted,
+    mut each: impl EachWindow,
     classify: impl Fn(&[u8; 64]) -> Marks + Copy,
 ) -> (usize, usize) {
     while let Some(w) = input
@@ -200,7 +214,7 @@ fn windows_with(
         // no call, and no reload of the reader's state, for those.
         let ends = wanted.of(&w);
         if ends != 0 {
-            wanted = each(&w, ends, base);
+            wanted = each.each(&w, ends, base);
         }
         base += w.len - 1;
         level = w.level;
@@ -382,7 +396,7 @@ mod avx2 {
         level: usize,
         room: usize,
         wanted: super::Wanted,
-        each: impl FnMut(&super::Window, u64, usize) -> super::Wanted,
+        each: impl super::EachWindow,
     ) -> (usize, usize) {
         debug_assert!(detected());
         // SAFETY: the only caller checks `detected()` first, so the processor has what
@@ -397,7 +411,7 @@ mod avx2 {
         level: usize,
         room: usize,
         wanted: super::Wanted,
-        each: impl FnMut(&super::Window, u64, usize) -> super::Wanted,
+        each: impl super::EachWindow,
     ) -> (usize, usize) {
         super::windows_with(input, base, level, room, wanted, each, |block| {
             classify(block)
@@ -481,12 +495,19 @@ pub(crate) mod tests {
     /// window has the bit of its end.
     fn marked(input: &str, mark: impl Fn(&Window) -> u64) -> Vec<(String, bool)> {
         let mut found = Vec::new();
-        let (end, level) = windows(input.as_bytes(), 0, 1, 64, Wanted::ALL, |w, _, base| {
-            for (spelling, at) in numbers(input, w, w.ends, base) {
-                found.push((spelling.to_string(), mark(w) >> at & 1 == 1));
-            }
-            Wanted::ALL
-        });
+        let (end, level) = windows(
+            input.as_bytes(),
+            0,
+            1,
+            64,
+            Wanted::ALL,
+            |w: &Window, _, base| {
+                for (spelling, at) in numbers(input, w, w.ends, base) {
+                    found.push((spelling.to_string(), mark(w) >> at & 1 == 1));
+                }
+                Wanted::ALL
+            },
+        );
         assert_eq!((end, level), (input.len() - 1, 0));
         found
     }
@@ -556,11 +577,18 @@ pub(crate) mod tests {
         let input = format!("[{},[-122.5,37.25,0],{}]", [triple; 3].join(","), triple);
         let read = |wanted: Wanted, then: Wanted| {
             let mut found = Vec::new();
-            let (end, level) = windows(input.as_bytes(), 0, 1, 64, wanted, |w, ends, base| {
-                assert_ne!(ends, 0, "a window with nothing wanted is not handed over");
-                found.extend(numbers(&input, w, ends, base).map(|(n, _)| n.to_string()));
-                then
-            });
+            let (end, level) = windows(
+                input.as_bytes(),
+                0,
+                1,
+                64,
+                wanted,
+                |w: &Window, ends, base| {
+                    assert_ne!(ends, 0, "a window with nothing wanted is not handed over");
+                    found.extend(numbers(&input, w, ends, base).map(|(n, _)| n.to_string()));
+                    then
+                },
+            );
             assert_eq!((end, level), (input.len() - 1, 0));
             found
         };
