@@ -617,15 +617,14 @@ struct WindowReport<'r, 'a, 's, V> {
 impl<V: Visitor> number_runs::EachWindow for WindowReport<'_, '_, '_, V> {
     #[inline(always)]
     fn each(&mut self, w: &number_runs::Window, ends: u64, base: usize) -> number_runs::Wanted {
-        let report = &mut *self;
-        report.scanner.report_window(
+        self.scanner.report_window(
             w,
             ends,
             base,
-            report.path,
-            report.wants,
-            report.last,
-            report.visitor,
+            self.path,
+            self.wants,
+            self.last,
+            self.visitor,
         )
     }
 }
