@@ -911,6 +911,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             if key == BranchKey::REMOVED {
                 continue;
             }
+            scratch.work.candidates += 1;
             let name = key.name() as usize;
             // Only a rule of several branches can have matched already, by another one.
             if key.is_shared() && scratch.name_seen[name] == epoch {
@@ -928,9 +929,14 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                     scratch.group_by_path();
                     grouped = true;
                 }
-                self.branch_matches(head, info, event, scratch, &mut hits)
+                let mut steps = 0;
+                let matched =
+                    self.branch_matches(head, info, event, scratch, &mut hits, &mut steps);
+                scratch.work.verify_steps += steps;
+                matched
             };
             if matched {
+                scratch.work.matches += 1;
                 if key.is_shared() {
                     scratch.name_seen[name] = epoch;
                 }
@@ -953,6 +959,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         event: &[u8],
         scratch: &Scratch,
         hits: &mut Vec<(u64, u32)>,
+        steps: &mut u64,
     ) -> bool {
         let epoch = scratch.epoch;
         if let (Some(anchor), 2, 0) = (info.anchor, info.fields.len(), info.absent) {
@@ -972,6 +979,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 };
                 let matchers = info.fields[other].matchers();
                 return scratch.usable_leaves(seen, anchors, |leaf| {
+                    *steps += 1;
                     let value = scratch.scalar(&scratch.leaves[leaf as usize], event);
                     matchers.iter().any(|m| scalar_matches(m, &value))
                 });
@@ -1023,6 +1031,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                         .all(|&h| !scratch.leaf_positions(h).is_empty());
                 let anchors = if restrict { anchors } else { &[] };
                 scratch.usable_leaves(seen, anchors, |leaf| {
+                    *steps += 1;
                     let l = &scratch.leaves[leaf as usize];
                     let value = scratch.scalar(l, event);
                     if field.matchers().iter().any(|m| scalar_matches(m, &value)) {
@@ -1057,7 +1066,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             }
         }
         if exact {
-            return self.exact_search(info, scratch, hits);
+            return self.exact_search(info, scratch, hits, steps);
         }
         if (mask | absent_ok) != info.full {
             return false;
@@ -1079,10 +1088,16 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             .iter()
             .map(|&(bit, leaf)| (bit, scratch.leaf_positions(leaf)))
             .collect();
-        consistency::covers(&mut options, needed)
+        consistency::covers(&mut options, needed, steps)
     }
 
-    fn exact_search(&self, info: &BranchInfo, scratch: &Scratch, hits: &[(u64, u32)]) -> bool {
+    fn exact_search(
+        &self,
+        info: &BranchInfo,
+        scratch: &Scratch,
+        hits: &[(u64, u32)],
+        steps: &mut u64,
+    ) -> bool {
         let fields: Vec<FieldOptions<'_>> = (0..info.fields.len())
             .map(|slot| {
                 let bit = 1u64 << slot;
@@ -1109,7 +1124,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 }
             })
             .collect();
-        consistency::satisfiable(&fields)
+        consistency::satisfiable(&fields, steps)
     }
 }
 
@@ -1324,6 +1339,51 @@ impl Touched {
     }
 }
 
+/// The work that matching one event took, counted rather than timed: a count is the same on a
+/// busy machine as on an idle one, so tests can assert how work grows with rules or events.
+///
+/// ```
+/// use evmatch::ruleset::{Ruleset, Scratch};
+///
+/// let rules = Ruleset::new();
+/// rules.add_json("ok", r#"{"detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
+/// let mut scratch = Scratch::new();
+/// let event = br#"{"detail": {"requestContext": {"condition": "Success"}}}"#;
+/// rules.snapshot().matches_with(event, &mut scratch, |_| {})?;
+/// let work = scratch.work();
+/// assert_eq!((work.values, work.lookups, work.matches), (1, 1, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Work {
+    /// Values the scan delivered at paths that rules name.
+    pub values: u64,
+    /// Lookups of a value in a compiled index (or tests of a value against a condition).
+    pub lookups: u64,
+    /// States of the matcher entered.
+    pub states: u64,
+    /// Branches decided after every field was found (a match, or a check of array
+    /// consistency).
+    pub candidates: u64,
+    /// Values tested and steps taken while checking array consistency.
+    pub verify_steps: u64,
+    /// Rules reported.
+    pub matches: u64,
+}
+
+impl Work {
+    /// Everything counted but the matches reported: the work of finding them.
+    ///
+    /// ```
+    /// use evmatch::ruleset::Work;
+    /// assert_eq!(Work::default().total(), 0);
+    /// ```
+    pub fn total(&self) -> u64 {
+        self.values + self.lookups + self.states + self.candidates + self.verify_steps
+    }
+}
+
 /// Reusable working memory for [`Snapshot::matches_into`].
 ///
 /// ```
@@ -1364,6 +1424,7 @@ pub struct Scratch {
     folded: Vec<u8>,
     set: Candidates,
     error: Option<EventError>,
+    work: Work,
 }
 
 impl Default for Scratch {
@@ -1386,6 +1447,7 @@ impl Default for Scratch {
             folded: Vec::new(),
             set: Candidates::new(),
             error: None,
+            work: Work::default(),
         }
     }
 }
@@ -1430,6 +1492,24 @@ impl Scratch {
         self.values.clear();
         self.positions.clear();
         self.error = None;
+        self.work = Work::default();
+    }
+
+    /// What matching the last event took: see [`Work`].
+    ///
+    /// ```
+    /// use evmatch::ruleset::{Ruleset, Scratch};
+    ///
+    /// let rules = Ruleset::new();
+    /// rules.add_json("lambda", r#"{"source": ["lambda"]}"#)?;
+    /// let mut scratch = Scratch::new();
+    /// rules.snapshot().matches_with(br#"{"source": "s3", "detail": {}}"#, &mut scratch, |_| {})?;
+    /// assert_eq!(scratch.work().matches, 0);
+    /// assert_eq!(scratch.work().lookups, 1); // "s3", at the one path a rule names
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn work(&self) -> Work {
+        self.work
     }
 
     /// Lays out the leaves of each path with more than `WALK_BELOW` side by side in
@@ -1577,6 +1657,7 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
     }
 
     fn leaf(&mut self, path: PathId, value: Value<'_>, positions: &[(u32, u32)]) {
+        self.scratch.work.values += 1;
         if !self.snapshot.keep[path.0 as usize] {
             self.look_up(path, value);
             return;
@@ -1642,6 +1723,7 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
         if index.is_empty() {
             return; // kept only for verifying
         }
+        scratch.work.lookups += 1;
         let touched = &mut scratch.touched;
         let anchor_hits = &mut scratch.anchor_hits;
         index.hits(
@@ -1681,6 +1763,7 @@ impl<N> Collector<'_, '_, '_, N> {
             Value::Null => Scalar::Null,
         };
         let epoch = scratch.epoch;
+        scratch.work.lookups += 1;
         let touched = &mut scratch.touched;
         self.snapshot.fields[path.0 as usize].hits(
             &scalar,

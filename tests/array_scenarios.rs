@@ -1,11 +1,10 @@
 //! The sixteen array shapes of event-ruler's array benchmark
 //! (`corpus/event-ruler/array-perf-scenarios.json`): each must give the expected outcome in the
-//! compiled rule set and in the reference matcher, and the compiled rule set must stay linear
-//! in the size of the array.
-
-use std::time::{Duration, Instant};
+//! compiled rule set and in the reference matcher, and the compiled rule set's work, counted, must stay
+//! linear in the size of the array.
 
 use evmatch::json::Json;
+use evmatch::ruleset::Scratch;
 use evmatch::{corpus, reference, Pattern, Ruleset};
 
 fn scenarios() -> Vec<corpus::ArrayScenario> {
@@ -33,20 +32,19 @@ fn every_scenario_has_its_expected_outcome() {
     }
 }
 
-/// The fastest of a few runs, which is what the code costs once the machine's noise is gone.
-fn fastest(rules: &Ruleset<String>, event: &[u8]) -> Duration {
-    (0..7)
-        .map(|_| {
-            let start = Instant::now();
-            std::hint::black_box(rules.matches(std::hint::black_box(event)).unwrap());
-            start.elapsed()
-        })
-        .min()
-        .unwrap()
+/// The work of matching `event`, counted (values read, lookups, states, candidates and
+/// consistency steps): the same on a busy machine as on an idle one.
+fn work(rules: &Ruleset<String>, event: &[u8]) -> u64 {
+    let mut scratch = Scratch::new();
+    rules
+        .snapshot()
+        .matches_with(event, &mut scratch, |_| {})
+        .unwrap();
+    scratch.work().total()
 }
 
-/// Eight times the array costs at most about eight times the time. The bound leaves room for
-/// noise (2.5x slack) but not for quadratic growth, which would cost 64 times.
+/// Eight times the array costs at most about eight times the work: quadratic growth would cost
+/// sixty-four times.
 #[test]
 fn every_scenario_is_linear_in_the_array_size() {
     for s in scenarios() {
@@ -58,19 +56,16 @@ fn every_scenario_is_linear_in_the_array_size() {
         let base = *s.sizes.iter().max().unwrap();
         let small = corpus::array_scenario(&s.generator, base).unwrap();
         let large = corpus::array_scenario(&s.generator, base * 8).unwrap();
-        let mut ratio = f64::INFINITY;
-        // A busy machine can still spoil one measurement; take the best of three attempts.
-        for _ in 0..3 {
-            let t_small = fastest(&rules, small.as_bytes());
-            let t_large = fastest(&rules, large.as_bytes());
-            ratio = ratio.min(t_large.as_secs_f64() / t_small.as_secs_f64());
-            if ratio < 20.0 {
-                break;
-            }
-        }
+        let (w_small, w_large) = (
+            work(&rules, small.as_bytes()),
+            work(&rules, large.as_bytes()),
+        );
+        assert!(w_small > 0, "{}: no work counted", s.name);
+        let ratio = w_large as f64 / w_small as f64;
+        eprintln!("{}: {w_small} -> {w_large} ({ratio:.2}x)", s.name);
         assert!(
-            ratio < 20.0,
-            "{}: {base} -> {} elements took {ratio:.1}x the time",
+            ratio <= 9.0,
+            "{}: {base} -> {} elements took {ratio:.1}x the work ({w_small} -> {w_large})",
             s.name,
             base * 8
         );

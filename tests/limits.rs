@@ -416,15 +416,13 @@ fn pattern_limits_are_errors_with_their_path() {
 
     // Wildcards AWS calls too complex are rejected with AWS's reason (`tests/pattern_errors.rs`
     // holds AWS's own examples); the measure itself is bounded, so a pathological one is
-    // rejected at once.
-    let started = std::time::Instant::now();
+    // rejected at once (the walk's work is counted in `pattern::wildcard`'s tests).
     let err = Pattern::parse(&format!(
         r#"{{"a": [{{"wildcard": "{}"}}]}}"#,
         "*a".repeat(2000)
     ))
     .unwrap_err();
     assert!(err.to_string().contains("Rule is too complex"), "{err}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 
     // Through the command line: exit 2, one line.
     let dir = std::env::temp_dir().join(format!("evmatch-huge-{}", std::process::id()));

@@ -254,6 +254,11 @@ struct State {
 /// each state weighing the number of distinct terms through it. Returns early with a value
 /// above [`COMPLEXITY_LIMIT`] as soon as one is found.
 pub(crate) fn complexity(terms: &[ComplexityTerm<'_>]) -> usize {
+    complexity_counted(terms, &mut 0)
+}
+
+/// [`complexity`], adding to `steps` the state sets it computed.
+fn complexity_counted(terms: &[ComplexityTerm<'_>], steps: &mut u64) -> usize {
     let mut identities: HashMap<&str, usize> = HashMap::new();
     let mut states: Vec<State> = vec![State::default()];
     let mut match_state: HashMap<usize, usize> = HashMap::new();
@@ -282,6 +287,7 @@ pub(crate) fn complexity(terms: &[ComplexityTerm<'_>]) -> usize {
     let mut heaviest = 0;
     while let Some(active) = pending.pop() {
         for &input in &inputs {
+            *steps += 1;
             let mut next: BTreeSet<usize> = BTreeSet::new();
             for &s in &active {
                 next.extend(states[s].any.iter().copied());
@@ -538,6 +544,11 @@ mod tests {
     }
 
     fn field_complexity(patterns: &[&str]) -> usize {
+        field_complexity_counted(patterns).0
+    }
+
+    /// The complexity, and the state sets the walk computed to find it.
+    fn field_complexity_counted(patterns: &[&str]) -> (usize, u64) {
         let parsed: Vec<Wildcard> = patterns
             .iter()
             .map(|p| Wildcard::parse(p).unwrap())
@@ -550,7 +561,8 @@ mod tests {
                 absent: false,
             })
             .collect();
-        complexity(&terms)
+        let mut steps = 0;
+        (complexity_counted(&terms, &mut steps), steps)
     }
 
     #[test]
@@ -577,6 +589,14 @@ mod tests {
     fn complexity_walk_is_bounded() {
         let many: Vec<String> = (0..200).map(|i| format!("*{i}*x{i}*")).collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
-        assert!(field_complexity(&refs) > COMPLEXITY_LIMIT);
+        let (c, steps) = field_complexity_counted(&refs);
+        assert!(c > COMPLEXITY_LIMIT);
+        // Pathological patterns are called too complex at the first heavy state set, and no
+        // input takes the walk past `MAX_SUBSETS` sets (each computed once per input byte).
+        assert!(steps < 1_000, "{steps} state sets");
+        let long = "*a".repeat(2000);
+        let (c, steps) = field_complexity_counted(&[&long]);
+        assert!(c > COMPLEXITY_LIMIT);
+        assert!(steps < 1_000, "{steps} state sets");
     }
 }
