@@ -757,38 +757,6 @@ impl FieldIndex {
         }
     }
 
-    /// How many hits already share `matcher`'s entry: the branches a value that `matcher`
-    /// accepts would make candidates of, as far as one lookup can tell.
-    pub fn load(&self, matcher: &Matcher) -> usize {
-        let len = |hits: Option<&Hits>| hits.map_or(0, |hits| hits.len());
-        match matcher {
-            Matcher::Exact(Literal::String { value, ip: None }) => {
-                len(self.strings.get(value.as_bytes()))
-            }
-            Matcher::Exact(Literal::String { ip: Some(ip), .. }) => len(self.addresses.get(ip)),
-            Matcher::Exact(Literal::Number { value: Some(n), .. }) => len(self.numbers.get(n)),
-            Matcher::Exact(Literal::Number { text, value: None }) => {
-                len(self.number_spellings.get(text.as_bytes()))
-            }
-            Matcher::Exact(Literal::Bool(true)) => self.trues.len(),
-            Matcher::Exact(Literal::Bool(false)) => self.falses.len(),
-            Matcher::Exact(Literal::Null) => self.nulls.len(),
-            Matcher::Exists(_) => self.exists.len(),
-            Matcher::Prefix {
-                value,
-                ignore_case: false,
-            } => len(self.prefixes.map.get(value.as_bytes())),
-            Matcher::Suffix {
-                value,
-                ignore_case: false,
-            } => len(self.suffixes.map.get(value.as_bytes())),
-            Matcher::EqualsIgnoreCase(value) if value.is_ascii() => {
-                len(self.folded.get(ascii_lower(value).as_slice()))
-            }
-            _ => 0,
-        }
-    }
-
     /// Brings the wildcard automaton and the range trees up to date after changes.
     pub fn finish(&mut self) {
         self.numeric.rebuild();
@@ -881,6 +849,104 @@ impl FieldIndex {
                 hits.iter().copied().for_each(&mut *emit);
             }
         }
+    }
+}
+
+/// Heap bytes of a hash map of hit lists: its table plus each key's and list's own storage.
+pub(crate) fn map_bytes<K, V, S>(
+    map: &std::collections::HashMap<K, V, S>,
+    each: impl Fn(&K, &V) -> usize,
+) -> usize {
+    // A hashbrown table holds a power of two of buckets at most 7/8 full, one control byte each.
+    let buckets = (map.capacity() * 8 / 7).next_power_of_two();
+    buckets * (std::mem::size_of::<(K, V)>() + 1)
+        + map.iter().map(|(k, v)| each(k, v)).sum::<usize>()
+}
+
+#[allow(clippy::ptr_arg)] // the capacity, not the length, is what is held
+fn hits_bytes(hits: &Vec<Hit>) -> usize {
+    hits.capacity() * std::mem::size_of::<Hit>()
+}
+
+/// The heap bytes of a table's key or hits: none while they fit in the bucket.
+pub(crate) fn spilled_bytes<A: smallvec::Array>(list: &smallvec::SmallVec<A>) -> usize {
+    if list.spilled() {
+        list.capacity() * std::mem::size_of::<A::Item>()
+    } else {
+        0
+    }
+}
+
+fn keyed_bytes(key: &Key, hits: &Hits) -> usize {
+    spilled_bytes(key) + spilled_bytes(hits)
+}
+
+impl Affixes {
+    fn heap_bytes(&self) -> usize {
+        map_bytes(&self.map, keyed_bytes) + self.lengths.capacity() * 8
+    }
+}
+
+impl<K> Ranges<K> {
+    fn heap_bytes(&self) -> usize {
+        let size = std::mem::size_of::<K>();
+        map_bytes(&self.entries, |_, hits| spilled_bytes(hits))
+            + self.sorted.capacity() * 2 * size
+            + (self.greatest.capacity() + self.reach.capacity()) * size
+            + self.spans.capacity() * std::mem::size_of::<u32>()
+            + self.hits.capacity() * std::mem::size_of::<Hit>()
+    }
+}
+
+impl FieldIndex {
+    /// An estimate of the heap bytes the index holds.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let mut bytes = std::mem::size_of::<FieldIndex>()
+            + map_bytes(&self.strings, keyed_bytes)
+            + map_bytes(&self.addresses, |_, hits| spilled_bytes(hits))
+            + map_bytes(&self.numbers, |_, hits| spilled_bytes(hits))
+            + map_bytes(&self.number_spellings, keyed_bytes)
+            + map_bytes(&self.folded, keyed_bytes)
+            + [&self.trues, &self.falses, &self.nulls, &self.exists]
+                .iter()
+                .map(|hits| hits_bytes(hits))
+                .sum::<usize>();
+        for affixes in [
+            &self.prefixes,
+            &self.suffixes,
+            &self.folded_prefixes,
+            &self.folded_suffixes,
+        ] {
+            bytes += affixes.heap_bytes();
+        }
+        bytes += self.numeric.heap_bytes() + self.cidr.heap_bytes();
+        let wildcards = &self.wildcards;
+        bytes += wildcards
+            .patterns
+            .iter()
+            .map(|(w, hits)| {
+                std::mem::size_of::<(Wildcard, Vec<Hit>)>()
+                    + w.as_str().len() * 2
+                    + hits_bytes(hits)
+            })
+            .sum::<usize>()
+            + wildcards.keys.as_ref().map_or(0, |k| k.memory_usage())
+            + wildcards
+                .keyed
+                .iter()
+                .map(|k| 24 + k.capacity() * 4)
+                .sum::<usize>()
+            + wildcards.unkeyed.capacity() * 4;
+        let except = &self.except;
+        bytes += except.all.capacity() * std::mem::size_of::<(u32, Hit)>()
+            + map_bytes(&except.strings, |k, v| k.len() + v.capacity() * 4)
+            + map_bytes(&except.numbers, |_, v| v.capacity() * 4)
+            + self
+                .others
+                .iter()
+                .map(|(_, hits)| std::mem::size_of::<(Matcher, Vec<Hit>)>() + hits_bytes(hits))
+                .sum::<usize>();
+        bytes
     }
 }
 
@@ -1059,141 +1125,5 @@ mod tests {
             upper: Bound::Included(n("-0.5")),
         };
         assert_eq!(closed(&open), (i64::MIN, -500_000));
-    }
-}
-
-/// What one [`FieldIndex`] holds, for rule set statistics.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct IndexStats {
-    /// Distinct entries: values, affixes, ranges, wildcards and other matchers.
-    pub entries: usize,
-    /// Wildcard matchers among them.
-    pub wildcards: usize,
-    /// An estimate of the heap bytes held.
-    pub bytes: usize,
-}
-
-/// Heap bytes of a hash map of hit lists: its table plus each key's and list's own storage.
-pub(crate) fn map_bytes<K, V, S>(
-    map: &std::collections::HashMap<K, V, S>,
-    each: impl Fn(&K, &V) -> usize,
-) -> usize {
-    // A hashbrown table holds a power of two of buckets at most 7/8 full, one control byte each.
-    let buckets = (map.capacity() * 8 / 7).next_power_of_two();
-    buckets * (std::mem::size_of::<(K, V)>() + 1)
-        + map.iter().map(|(k, v)| each(k, v)).sum::<usize>()
-}
-
-#[allow(clippy::ptr_arg)] // the capacity, not the length, is what is held
-fn hits_bytes(hits: &Vec<Hit>) -> usize {
-    hits.capacity() * std::mem::size_of::<Hit>()
-}
-
-/// The heap bytes of a table's key or hits: none while they fit in the bucket.
-pub(crate) fn spilled_bytes<A: smallvec::Array>(list: &smallvec::SmallVec<A>) -> usize {
-    if list.spilled() {
-        list.capacity() * std::mem::size_of::<A::Item>()
-    } else {
-        0
-    }
-}
-
-fn keyed_bytes(key: &Key, hits: &Hits) -> usize {
-    spilled_bytes(key) + spilled_bytes(hits)
-}
-
-impl Affixes {
-    fn stats(&self) -> (usize, usize) {
-        (
-            self.map.len(),
-            map_bytes(&self.map, keyed_bytes) + self.lengths.capacity() * 8,
-        )
-    }
-}
-
-impl<K> Ranges<K> {
-    fn stats(&self) -> (usize, usize) {
-        let size = std::mem::size_of::<K>();
-        (
-            self.entries.len(),
-            map_bytes(&self.entries, |_, hits| spilled_bytes(hits))
-                + self.sorted.capacity() * 2 * size
-                + (self.greatest.capacity() + self.reach.capacity()) * size
-                + self.spans.capacity() * std::mem::size_of::<u32>()
-                + self.hits.capacity() * std::mem::size_of::<Hit>(),
-        )
-    }
-}
-
-impl FieldIndex {
-    /// Counts the index's entries and estimates its memory.
-    pub(crate) fn stats(&self) -> IndexStats {
-        let mut entries = self.strings.len()
-            + self.addresses.len()
-            + self.numbers.len()
-            + self.number_spellings.len()
-            + self.folded.len()
-            + self.wildcards.patterns.len()
-            + self.except.all.len()
-            + self.others.len();
-        entries += [&self.trues, &self.falses, &self.nulls, &self.exists]
-            .iter()
-            .filter(|hits| !hits.is_empty())
-            .count();
-        let mut bytes = std::mem::size_of::<FieldIndex>()
-            + map_bytes(&self.strings, keyed_bytes)
-            + map_bytes(&self.addresses, |_, hits| spilled_bytes(hits))
-            + map_bytes(&self.numbers, |_, hits| spilled_bytes(hits))
-            + map_bytes(&self.number_spellings, keyed_bytes)
-            + map_bytes(&self.folded, keyed_bytes)
-            + [&self.trues, &self.falses, &self.nulls, &self.exists]
-                .iter()
-                .map(|hits| hits_bytes(hits))
-                .sum::<usize>();
-        for affixes in [
-            &self.prefixes,
-            &self.suffixes,
-            &self.folded_prefixes,
-            &self.folded_suffixes,
-        ] {
-            let (n, b) = affixes.stats();
-            entries += n;
-            bytes += b;
-        }
-        for (n, b) in [self.numeric.stats(), self.cidr.stats()] {
-            entries += n;
-            bytes += b;
-        }
-        let wildcards = &self.wildcards;
-        bytes += wildcards
-            .patterns
-            .iter()
-            .map(|(w, hits)| {
-                std::mem::size_of::<(Wildcard, Vec<Hit>)>()
-                    + w.as_str().len() * 2
-                    + hits_bytes(hits)
-            })
-            .sum::<usize>()
-            + wildcards.keys.as_ref().map_or(0, |k| k.memory_usage())
-            + wildcards
-                .keyed
-                .iter()
-                .map(|k| 24 + k.capacity() * 4)
-                .sum::<usize>()
-            + wildcards.unkeyed.capacity() * 4;
-        let except = &self.except;
-        bytes += except.all.capacity() * std::mem::size_of::<(u32, Hit)>()
-            + map_bytes(&except.strings, |k, v| k.len() + v.capacity() * 4)
-            + map_bytes(&except.numbers, |_, v| v.capacity() * 4)
-            + self
-                .others
-                .iter()
-                .map(|(_, hits)| std::mem::size_of::<(Matcher, Vec<Hit>)>() + hits_bytes(hits))
-                .sum::<usize>();
-        IndexStats {
-            entries,
-            wildcards: wildcards.patterns.len(),
-            bytes,
-        }
     }
 }

@@ -85,6 +85,19 @@ impl<T: Clone> Chunked<T> {
         self.len += 1;
     }
 
+    /// The value in slot `index`, its chunk copied first if a clone shares it.
+    pub(crate) fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        if index >= self.len {
+            return None;
+        }
+        self.slot_mut(index).as_mut()
+    }
+
+    /// Slot `index` (below [`Chunked::len`]), to fill again after [`Chunked::take`].
+    pub(crate) fn get_mut_slot(&mut self, index: usize) -> &mut Option<T> {
+        self.slot_mut(index)
+    }
+
     /// Empties slot `index`, returning what it held.
     pub(crate) fn take(&mut self, index: usize) -> Option<T> {
         if index >= self.len {

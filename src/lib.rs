@@ -93,6 +93,7 @@ pub mod pattern;
 pub mod reference;
 pub mod rules;
 pub mod ruleset;
+mod tree;
 
 pub use event::{EventError, Validation};
 pub use pattern::{Pattern, PatternError};

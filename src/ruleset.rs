@@ -45,7 +45,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use smallvec::SmallVec;
 
-use crate::automaton::{map_bytes, spilled_bytes, Candidates, FieldIndex, Hit};
+use crate::automaton::{map_bytes, spilled_bytes, Candidates, Hit};
 use crate::chunked::{Chunked, Sharded};
 use crate::consistency::{self, FieldOptions};
 use crate::event::{
@@ -55,6 +55,7 @@ use crate::json::JsonError;
 use crate::number::ComparableNumber;
 use crate::pattern::{FieldCondition, Literal, Matcher, Pattern, PatternError};
 use crate::reference::{scalar_matches, Scalar};
+use crate::tree::{self, Out, StateId, Tree};
 
 /// The most fields one `$or` branch of a rule may test.
 pub const MAX_FIELDS_PER_BRANCH: usize = 64;
@@ -450,41 +451,12 @@ struct BranchInfo {
     full: u64,
     /// Slots that `exists: false` may satisfy.
     absent: u64,
-    /// The slot whose matchers are in the path indexes (`None` when every slot accepts
-    /// absence): the most selective field, so that few events make the branch a candidate.
-    anchor: Option<u8>,
     fields: Vec<FieldCondition>,
     /// Each slot's path, in the branch itself rather than a pointer away: verifying reads
     /// them first.
     paths: SmallVec<[PathId; 4]>,
-}
-
-/// The range of `outer` (sorted outermost array positions) in array `array`. Searches only
-/// when some value lies outside it: in the common case (every value of the path in one
-/// array, the items of an order) the range is the whole list.
-#[inline]
-fn array_range(outer: &[(u32, u32)], array: u32) -> (usize, usize) {
-    let start = match outer.first() {
-        Some(first) if first.0 < array => outer.partition_point(|&o| o.0 < array),
-        _ => 0,
-    };
-    let end = match outer.last() {
-        Some(last) if last.0 > array => start + outer[start..].partition_point(|&o| o.0 <= array),
-        _ => outer.len(),
-    };
-    (start, end)
-}
-
-/// Where element `index` starts in `outer`, the sorted positions of one array's values. With
-/// one value per element (an item's `sku`), element `index` sits at `index`: looked at first,
-/// searched for only when it is not there.
-#[inline]
-fn element_at(outer: &[(u32, u32)], index: u32) -> usize {
-    let guess = index as usize;
-    match outer.get(guess) {
-        Some(&(_, at)) if at == index && (guess == 0 || outer[guess - 1].1 < index) => guess,
-        _ => outer.partition_point(|&(_, at)| at < index),
-    }
+    /// The states of the matcher tree the branch walks, in the tree's order of its fields.
+    chain: SmallVec<[StateId; 4]>,
 }
 
 /// What deciding a candidate branch needs before the branch itself: its rule's name index,
@@ -550,12 +522,14 @@ struct NameEntry {
 pub struct Snapshot<N> {
     trie: Arc<FieldTrie>,
     path_ids: Arc<HashMap<String, PathId>>,
-    fields: Vec<Arc<FieldIndex>>,
+    /// The matcher tree: the root's transitions are looked up as the scan reads values.
+    tree: Tree,
     /// Per path: the kinds of value some rule there can accept ([`ValueKinds`]); the scan keeps
     /// no other value. Only grows (a removed rule leaves its kinds behind, harmlessly).
     accepts: Arc<Vec<u8>>,
-    /// Per path: whether some branch verifies the values there after the scan (a branch of
-    /// several fields, or one that absence can satisfy). Values elsewhere are only looked up:
+    /// Per path: whether the values there are kept for after the scan (a path of a branch of
+    /// several fields, or one that absence can satisfy: states past the root look them up, and
+    /// array consistency is checked on them). Values elsewhere are only looked up at the root:
     /// the branches they reach have one field, and the lookup is their whole verdict. Only
     /// grows, like `accepts`.
     keep: Arc<Vec<bool>>,
@@ -565,13 +539,9 @@ pub struct Snapshot<N> {
     keys: Arc<Vec<BranchKey>>,
     names: Chunked<N>,
     name_index: Sharded<N, NameEntry>,
-    /// Branches that can match with no value hit at all (every slot accepts absence).
-    absence_only: Arc<Vec<u32>>,
     /// Branches not removed: how sparse `branches` is, without a pass over the names.
     live: usize,
     validation: Validation,
-    /// Paths whose index changed since the last `finish`.
-    dirty: Vec<PathId>,
 }
 
 impl<N: Clone + Eq + Hash> Snapshot<N> {
@@ -579,17 +549,15 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         Snapshot {
             trie: Arc::new(FieldTrie::new()),
             path_ids: Arc::new(HashMap::new()),
-            fields: Vec::new(),
+            tree: Tree::default(),
             accepts: Arc::new(Vec::new()),
             keep: Arc::new(Vec::new()),
             branches: Chunked::default(),
             keys: Arc::new(Vec::new()),
             names: Chunked::default(),
             name_index: Sharded::default(),
-            absence_only: Arc::new(Vec::new()),
             live: 0,
             validation: Validation::Fast,
-            dirty: Vec::new(),
         }
     }
 
@@ -597,44 +565,13 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         if let Some(&id) = self.path_ids.get(path) {
             return id;
         }
-        let id = PathId(self.fields.len() as u32);
+        let id = PathId(self.tree.root.len() as u32);
         Arc::make_mut(&mut self.path_ids).insert(path.to_string(), id);
         Arc::make_mut(&mut self.trie).insert(path, id);
-        self.fields.push(Arc::new(FieldIndex::default()));
+        self.tree.add_path();
         Arc::make_mut(&mut self.accepts).push(0);
         Arc::make_mut(&mut self.keep).push(false);
         id
-    }
-
-    /// The slot a branch is indexed by: the field whose matchers let the fewest events
-    /// through, judged by their kind and, among equals, by how many branches already wait on
-    /// the same values (a value shared by thousands of rules, such as `"gold"`, makes a poor
-    /// anchor next to an order id). A field that absence satisfies cannot be one: the branch
-    /// may match with no value there.
-    fn anchor_slot(&mut self, fields: &[FieldCondition]) -> Option<u8> {
-        let mut best: Option<(u8, usize, u8)> = None;
-        for (slot, field) in fields.iter().enumerate() {
-            if field.matches_absent() {
-                continue;
-            }
-            let class = field
-                .matchers()
-                .iter()
-                .map(selectivity)
-                .max()
-                .unwrap_or(u8::MAX);
-            let load = match self.path_ids.get(field.path()) {
-                Some(path) => {
-                    let index = &self.fields[path.0 as usize];
-                    field.matchers().iter().map(|m| index.load(m)).sum()
-                }
-                None => 0,
-            };
-            if best.is_none_or(|(c, l, _)| (class, load) < (c, l)) {
-                best = Some((class, load, slot as u8));
-            }
-        }
-        best.map(|(_, _, slot)| slot)
     }
 
     fn insert(&mut self, name: N, pattern: &Pattern) {
@@ -663,13 +600,12 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
 
     fn insert_branch(&mut self, name: &N, name_index: u32, fields: &[FieldCondition]) {
         let id = self.branches.len() as u32;
-        let anchor = self.anchor_slot(fields);
         let mut info = BranchInfo {
             full: 0,
             absent: 0,
-            anchor,
             fields: fields.to_vec(),
             paths: SmallVec::new(),
+            chain: SmallVec::new(),
         };
         let verified = fields.len() > 1 || fields.iter().any(FieldCondition::matches_absent);
         for (slot, field) in fields.iter().enumerate() {
@@ -691,7 +627,11 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 info.absent |= 1 << slot;
             }
         }
-        self.index_branch(id, &info, true);
+        let walk: SmallVec<[(PathId, &FieldCondition); 8]> = tree::order(fields)
+            .into_iter()
+            .map(|slot| (info.paths[slot], &fields[slot]))
+            .collect();
+        info.chain = self.tree.insert(id, &walk);
         let key = BranchKey::new(name_index, !verified);
         Arc::make_mut(&mut self.keys).push(key);
         self.branches.push(Arc::new(info));
@@ -744,31 +684,6 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         *self = fresh;
     }
 
-    /// Puts a branch's anchor matchers into (or takes them out of) its path's index; a branch
-    /// without an anchor goes on (or off) the list of branches absence alone can satisfy.
-    fn index_branch(&mut self, id: u32, info: &BranchInfo, add: bool) {
-        let Some(slot) = info.anchor else {
-            let absence_only = Arc::make_mut(&mut self.absence_only);
-            if add {
-                absence_only.push(id);
-            } else {
-                absence_only.retain(|&b| b != id);
-            }
-            return;
-        };
-        let path = info.paths[slot as usize];
-        let index = Arc::make_mut(&mut self.fields[path.0 as usize]);
-        let hit = Hit { branch: id, slot };
-        for matcher in info.fields[slot as usize].matchers() {
-            if add {
-                index.add(matcher, hit);
-            } else {
-                index.remove(matcher, hit);
-            }
-        }
-        self.dirty.push(path);
-    }
-
     fn delete(&mut self, name: &N) -> bool {
         let Some(entry) = self.name_index.remove(name) else {
             return false;
@@ -780,18 +695,13 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             };
             Arc::make_mut(&mut self.keys)[id as usize] = BranchKey::REMOVED;
             self.live -= 1;
-            self.index_branch(id, &info, false);
+            self.tree.remove(id, &info.chain);
         }
         true
     }
 
     fn finish(&mut self) {
-        let mut dirty = std::mem::take(&mut self.dirty);
-        dirty.sort_unstable();
-        dirty.dedup();
-        for path in dirty {
-            Arc::make_mut(&mut self.fields[path.0 as usize]).finish();
-        }
+        self.tree.finish();
     }
 
     /// Matches an event, appending the names of the matching rules to `out` (each once).
@@ -880,81 +790,159 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         Ok(())
     }
 
+    /// Walks the matcher tree on from the states the scan's values reached at the root (and
+    /// those absence reaches), deciding each branch that ends at a state reached.
+    ///
+    /// The states reached are `scratch.touched.ids`, in the order they were reached; the walk
+    /// goes down that list as it grows, so each state is entered once however many values
+    /// lead to it.
     fn decide<'s>(&'s self, event: &[u8], scratch: &mut Scratch, found: &mut impl FnMut(&'s N)) {
         let epoch = scratch.epoch;
-        // Laid out on the first branch that needs verifying: one-field branches do not.
-        let mut grouped = false;
-        let touched = scratch.touched.ids.len();
-        let candidates = touched + self.absence_only.len();
-        // With many rules the branches to verify lie all over memory. Their first bytes are
-        // read here, all at once: loads that depend on nothing before them, which the
-        // processor overlaps, where the loop below would wait for one miss after another.
-        let mut touch = 0u8;
-        for &id in &scratch.touched.ids {
-            if !self.keys[id as usize].by_hits() {
-                if let Some(info) = self.branches.get(id as usize) {
-                    touch ^= info.anchor.unwrap_or(0);
+        for (path, targets) in self.tree.root_absent.iter() {
+            if scratch.may_be_absent(*path) {
+                for &t in targets {
+                    scratch.touched.insert(t, epoch);
                 }
             }
         }
-        std::hint::black_box(touch);
         let mut hits = std::mem::take(&mut scratch.branch_hits);
-        for c in 0..candidates {
-            let (id, head) = if c < touched {
-                (scratch.touched.ids[c], scratch.touched.heads[c])
-            } else {
-                (self.absence_only[c - touched], NO_LEAF)
+        let mut next = 0;
+        while let Some(&id) = scratch.touched.ids.get(next) {
+            next += 1;
+            let Some(state) = self.tree.states.get(id as usize) else {
+                continue;
             };
-            // The key, not the branch: with many rules the branches lie all over memory, and
-            // most candidates are decided without them.
-            let key = self.keys[id as usize];
-            if key == BranchKey::REMOVED {
-                continue;
+            scratch.work.states += 1;
+            for &branch in &state.ends {
+                self.decide_branch(branch, event, scratch, &mut hits, found);
             }
-            scratch.work.candidates += 1;
-            let name = key.name() as usize;
-            // Only a rule of several branches can have matched already, by another one.
-            if key.is_shared() && scratch.name_seen[name] == epoch {
+            let Some(next_states) = state.next.as_deref() else {
                 continue;
-            }
-            // A branch of one field that absence cannot satisfy is a candidate only through
-            // its anchor's hits, which the index found exactly: it matches.
-            let matched = if c < touched && key.by_hits() {
-                true
-            } else {
-                let Some(info) = self.branches.get(id as usize) else {
+            };
+            for (path, out) in &next_states.values {
+                let seen = scratch.path_seen[path.0 as usize];
+                if seen.epoch != epoch {
                     continue;
-                };
-                if !grouped {
-                    scratch.group_by_path();
-                    grouped = true;
                 }
-                let mut steps = 0;
-                let matched =
-                    self.branch_matches(head, info, event, scratch, &mut hits, &mut steps);
-                scratch.work.verify_steps += steps;
-                matched
-            };
-            if matched {
-                scratch.work.matches += 1;
-                if key.is_shared() {
-                    scratch.name_seen[name] = epoch;
+                match out {
+                    Out::Few(targets) => self.step_few(targets, seen, event, scratch),
+                    Out::Many(many) => {
+                        let mut leaf = seen.first;
+                        while leaf != NO_LEAF {
+                            let l = scratch.leaves[leaf as usize];
+                            scratch.work.lookups += 1;
+                            let value = leaf_scalar(&scratch.values, &l, event);
+                            let touched = &mut scratch.touched;
+                            many.index.hits(
+                                &value,
+                                &mut scratch.folded,
+                                &mut scratch.set,
+                                &mut |hit: Hit| touched.insert(hit.branch, epoch),
+                            );
+                            leaf = l.next;
+                        }
+                    }
                 }
-                if let Some(name) = self.names.get(name) {
-                    found(name);
+            }
+            for (path, targets) in &next_states.absent {
+                if scratch.may_be_absent(*path) {
+                    for &t in targets {
+                        scratch.touched.insert(t, epoch);
+                    }
                 }
             }
         }
         scratch.branch_hits = hits;
     }
 
-    /// Verifies a candidate branch against the values the scan kept: every slot's matchers
-    /// are tested on the values at its path (the anchor only put the branch in the running),
-    /// then the hits are checked for array consistency. `head` is the first of the leaves
-    /// that hit its anchor, in `Scratch::anchor_hits`.
+    /// Takes the transitions `targets` (a few, tested one by one) on the values at a path
+    /// (`seen`), until every one of them is taken.
+    fn step_few(&self, targets: &[StateId], seen: PathSeen, event: &[u8], scratch: &mut Scratch) {
+        let epoch = scratch.epoch;
+        let mut left = targets
+            .iter()
+            .filter(|&&t| !scratch.touched.contains(t, epoch))
+            .count();
+        let mut leaf = seen.first;
+        while leaf != NO_LEAF && left > 0 {
+            let l = scratch.leaves[leaf as usize];
+            let value = leaf_scalar(&scratch.values, &l, event);
+            for &t in targets {
+                if scratch.touched.contains(t, epoch) {
+                    continue;
+                }
+                let Some(target) = self.tree.states.get(t as usize) else {
+                    continue;
+                };
+                scratch.work.lookups += 1;
+                if target.matchers.iter().any(|m| scalar_matches(m, &value)) {
+                    scratch.touched.insert(t, epoch);
+                    left -= 1;
+                }
+            }
+            leaf = l.next;
+        }
+    }
+
+    /// Decides a branch whose every field had a value (or an absence) that satisfies it:
+    /// it matches, unless values from arrays at two of its paths, or absence where the path
+    /// has values in arrays, call for the consistency check.
+    fn decide_branch<'s>(
+        &'s self,
+        id: u32,
+        event: &[u8],
+        scratch: &mut Scratch,
+        hits: &mut Vec<(u64, u32)>,
+        found: &mut impl FnMut(&'s N),
+    ) {
+        let epoch = scratch.epoch;
+        let key = self.keys[id as usize];
+        if key == BranchKey::REMOVED {
+            return;
+        }
+        let name = key.name() as usize;
+        // Only a rule of several branches can have matched already, by another one.
+        if key.is_shared() && scratch.name_seen[name] == epoch {
+            return;
+        }
+        scratch.work.candidates += 1;
+        // A branch of one field that absence cannot satisfy ends where its one value led.
+        if !key.by_hits() {
+            let Some(info) = self.branches.get(id as usize) else {
+                return;
+            };
+            let mut in_arrays = 0;
+            let mut check = false;
+            for (slot, path) in info.paths.iter().enumerate() {
+                let seen = scratch.path_seen[path.0 as usize];
+                if seen.epoch == epoch {
+                    in_arrays += u32::from(seen.in_arrays);
+                    check |= info.absent & (1 << slot) != 0;
+                }
+            }
+            if check || in_arrays >= 2 {
+                let mut steps = 0;
+                let matched = self.branch_matches(info, event, scratch, hits, &mut steps);
+                scratch.work.verify_steps += steps;
+                if !matched {
+                    return;
+                }
+            }
+        }
+        if key.is_shared() {
+            scratch.name_seen[name] = epoch;
+        }
+        scratch.work.matches += 1;
+        if let Some(name) = self.names.get(name) {
+            found(name);
+        }
+    }
+
+    /// Verifies a branch against the values the scan kept: every slot's matchers are tested
+    /// on the values at its path, then the hits are checked for array consistency (with the
+    /// exact search when absence depends on the elements the other slots use).
     fn branch_matches(
         &self,
-        head: u32,
         info: &BranchInfo,
         event: &[u8],
         scratch: &Scratch,
@@ -962,75 +950,16 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         steps: &mut u64,
     ) -> bool {
         let epoch = scratch.epoch;
-        if let (Some(anchor), 2, 0) = (info.anchor, info.fields.len(), info.absent) {
-            // Two fields that must both be present (an item's `sku` and `qty`), and the anchor
-            // hit by one value, as it almost always is: the branch matches when a value of the
-            // other field that goes with it satisfies that field. No hits to gather.
-            if let Some(&(h, NO_LEAF)) = scratch.anchor_hits.get(head as usize) {
-                let other = 1 - usize::from(anchor);
-                let seen = scratch.path_seen[info.paths[other].0 as usize];
-                if seen.epoch != epoch {
-                    return false;
-                }
-                let anchors: &[u32] = if scratch.leaf_positions(h).is_empty() {
-                    &[]
-                } else {
-                    &[h]
-                };
-                let matchers = info.fields[other].matchers();
-                return scratch.usable_leaves(seen, anchors, |leaf| {
-                    *steps += 1;
-                    let value = scratch.scalar(&scratch.leaves[leaf as usize], event);
-                    matchers.iter().any(|m| scalar_matches(m, &value))
-                });
-            }
-        }
         hits.clear();
         let mut mask = 0u64;
         // Slots with a hit inside an array.
         let mut in_arrays = 0u64;
-        // The anchor first: every match uses one of its hits, so a value of another slot that
-        // sits in a different element of a shared array than all of them cannot take part,
-        // and is not even tested (an item rule then looks at one element, not all of them).
-        let anchor = info.anchor.map_or(0, usize::from);
-        let order = std::iter::once(anchor).chain((0..info.fields.len()).filter(|&s| s != anchor));
-        let mut anchor_hits = 0..0;
-        for slot in order {
-            let (field, path) = (&info.fields[slot], info.paths[slot]);
+        for (slot, (field, path)) in info.fields.iter().zip(&info.paths).enumerate() {
             let bit = 1u64 << slot;
-            let restrict = info.anchor.is_some() && slot != anchor && info.absent & bit == 0;
             let seen = scratch.path_seen[path.0 as usize];
-            if info.anchor == Some(slot as u8) {
-                // The index found exactly the values that satisfy the anchor's matchers.
-                let mut entry = head;
-                while entry != NO_LEAF {
-                    let (leaf, next) = scratch.anchor_hits[entry as usize];
-                    hits.push((bit, leaf));
-                    mask |= bit;
-                    if scratch.leaves[leaf as usize].positions.1 > 0 {
-                        in_arrays |= bit;
-                    }
-                    entry = next;
-                }
-            } else if seen.epoch == epoch {
-                let restrict = restrict && anchor_hits.len() <= RESTRICT_BELOW;
-                let mut anchors = [NO_LEAF; RESTRICT_BELOW];
-                let mut count = 0;
-                if restrict {
-                    for &(_, h) in &hits[anchor_hits.clone()] {
-                        anchors[count] = h;
-                        count += 1;
-                    }
-                }
-                let anchors = &anchors[..count];
-                // An anchor value outside every array goes with every value: then nothing is
-                // restricted, and no value needs a position check.
-                let restrict = restrict
-                    && anchors
-                        .iter()
-                        .all(|&h| !scratch.leaf_positions(h).is_empty());
-                let anchors = if restrict { anchors } else { &[] };
-                scratch.usable_leaves(seen, anchors, |leaf| {
+            if seen.epoch == epoch {
+                let mut leaf = seen.first;
+                while leaf != NO_LEAF {
                     *steps += 1;
                     let l = &scratch.leaves[leaf as usize];
                     let value = scratch.scalar(l, event);
@@ -1041,14 +970,11 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                             in_arrays |= bit;
                         }
                     }
-                    false
-                });
+                    leaf = l.next;
+                }
             }
             if mask & bit == 0 && info.absent & bit == 0 {
                 return false;
-            }
-            if slot == anchor {
-                anchor_hits = 0..hits.len();
             }
         }
         let mut absent_ok = 0u64;
@@ -1076,14 +1002,6 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             return true;
         }
         let needed = info.full & !absent_ok;
-        if info.anchor.is_some()
-            && anchor_hits.len() == 1
-            && needed.count_ones() == 2
-            && info.absent & needed == 0
-        {
-            // The other slot's hits were kept only where they go with the anchor's one hit.
-            return true;
-        }
         let mut options: Vec<(u64, &[(u32, u32)])> = hits
             .iter()
             .map(|&(bit, leaf)| (bit, scratch.leaf_positions(leaf)))
@@ -1128,23 +1046,6 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
     }
 }
 
-/// Values on a path up to which verifying a slot walks them all rather than searching for
-/// the anchor's array elements among them (four binary searches per anchor value).
-const WALK_BELOW: u32 = 8;
-
-/// How many values a matcher lets through, roughly, by kind: lower is more selective.
-fn selectivity(matcher: &Matcher) -> u8 {
-    match matcher {
-        Matcher::Exact(Literal::String { .. }) => 0,
-        Matcher::Exact(Literal::Number { .. }) | Matcher::EqualsIgnoreCase(_) => 1,
-        Matcher::Prefix { .. } | Matcher::Suffix { .. } => 2,
-        Matcher::Exact(_) | Matcher::Numeric(_) | Matcher::Cidr(_) => 3,
-        Matcher::Wildcard(_) => 4,
-        Matcher::AnythingBut(_) => 5,
-        Matcher::Exists(_) => 6,
-    }
-}
-
 /// The kinds of value ([`Kinds`]) a matcher can accept.
 struct ValueKinds;
 
@@ -1171,11 +1072,6 @@ impl ValueKinds {
     }
 }
 
-/// Other slots' values are checked against the anchor's hits (to skip the array elements no
-/// match can use) only when the anchor has at most this many: the check costs a comparison per
-/// value and hit, and with many hits the consistency fold does the same work in linear time.
-const RESTRICT_BELOW: usize = 4;
-
 /// No further leaf at this path.
 const NO_LEAF: u32 = u32::MAX;
 
@@ -1183,14 +1079,6 @@ const NO_LEAF: u32 = u32::MAX;
 struct PathSeen {
     epoch: u32,
     in_arrays: bool,
-    /// How many leaves the path has.
-    count: u32,
-    /// Set by `Scratch::group_by_path` for a path with more than `WALK_BELOW` leaves (the
-    /// only ones searched): its leaves are `by_path[start..start + count]`, and `sorted` when
-    /// every one sits in an array and their outermost positions never decrease (document order
-    /// makes them so, unless a value outside any array interleaves).
-    start: u32,
-    sorted: bool,
     /// The path's leaves, in event order, as a list threaded through `Leaf::next`.
     first: u32,
     last: u32,
@@ -1234,37 +1122,31 @@ struct Leaf {
     next: u32,
 }
 
-/// The branches that became candidates in one event, each with the first of the leaves
-/// that hit its anchor. Up to [`DIRECT_UP_TO`] branches in the rule set, a slot per branch
-/// finds them; beyond, a small open-addressing table sized to the event's candidates, not to
-/// the rule set: a slot per branch (a megabyte with 100,000 rules) cost a cache miss per
-/// candidate, where the table stays in the cache. With few branches the slots stay in the
-/// cache too, and take no search (an event of 7,000 candidates, from 10,000 `anything-but`
-/// rules on one field, ran 10% faster with them than through the table).
+/// The states of the matcher tree that one event reached. Up to [`DIRECT_UP_TO`] states in
+/// the tree, a slot per state finds them; beyond, a small open-addressing table sized to the
+/// event's states, not to the tree: a slot per state (a megabyte with 100,000 rules) cost a
+/// cache miss per state reached, where the table stays in the cache. With few states the slots
+/// stay in the cache too, and take no search.
 #[derive(Debug, Default)]
 struct Touched {
-    /// The candidate branches, in the order they became candidates.
+    /// The states reached, in the order they were reached.
     ids: Vec<u32>,
-    /// Beside each of `ids`, the first of its anchor hits in `Scratch::anchor_hits`.
-    heads: Vec<u32>,
-    /// Each slot the event's number (`Scratch::epoch`) above the place in `ids` of the branch
+    /// Each slot the event's number (`Scratch::epoch`) above the place in `ids` of the state
     /// it holds: a slot of another event is empty, so nothing is cleared between events. A
-    /// slot per branch id when `direct`, else a power of two of them.
+    /// slot per state id when `direct`, else a power of two of them.
     slots: Vec<u64>,
     direct: bool,
 }
 
-/// Branches in a rule set up to which [`Touched`] keeps a slot per branch (256 KiB of them).
+/// States in a tree up to which [`Touched`] keeps a slot per state (256 KiB of them).
 const DIRECT_UP_TO: usize = 1 << 15;
 
 impl Touched {
-    /// Empties the table for the next event, in a rule set of `branches` branches: `slots`
-    /// are stale already, unless epochs start over (`restart`) or the slots change kind or
-    /// size.
-    fn clear(&mut self, restart: bool, branches: usize) {
+    /// Empties the table for the next event, in a tree of `states` state ids: `slots` are
+    /// stale already, unless epochs start over (`restart`) or the slots change kind or size.
+    fn clear(&mut self, restart: bool, states: usize) {
         self.ids.clear();
-        self.heads.clear();
-        let direct = branches <= DIRECT_UP_TO;
+        let direct = states <= DIRECT_UP_TO;
         if direct != self.direct {
             // Slots of the other kind: none left (a searched table grows as it fills).
             self.direct = direct;
@@ -1272,65 +1154,79 @@ impl Touched {
         } else if restart {
             self.slots.fill(0);
         }
-        if direct && self.slots.len() < branches {
-            self.slots.resize(branches, 0);
+        if direct && self.slots.len() < states {
+            self.slots.resize(states, 0);
         }
     }
 
-    /// The first anchor hit of `branch` (`NO_LEAF` for none yet), the branch made a
-    /// candidate of event `epoch` if it was not one.
+    /// Lists `state` as reached in event `epoch`, if it was not.
     #[inline(always)]
-    fn head(&mut self, branch: u32, epoch: u32) -> &mut u32 {
+    fn insert(&mut self, state: u32, epoch: u32) {
         if self.direct {
-            let slot = &mut self.slots[branch as usize];
-            if (*slot >> 32) as u32 == epoch {
-                return &mut self.heads[*slot as u32 as usize];
+            let slot = &mut self.slots[state as usize];
+            if (*slot >> 32) as u32 != epoch {
+                *slot = u64::from(epoch) << 32 | self.ids.len() as u64;
+                self.ids.push(state);
             }
-            *slot = u64::from(epoch) << 32 | self.ids.len() as u64;
-            return self.add(branch);
+            return;
         }
         if self.ids.len() * 2 >= self.slots.len() {
             self.grow(epoch);
         }
         let mask = self.slots.len() - 1;
-        let mut at = Self::start(branch, mask);
+        let mut at = Self::start(state, mask);
         loop {
             let slot = self.slots[at];
             if (slot >> 32) as u32 != epoch {
                 self.slots[at] = u64::from(epoch) << 32 | self.ids.len() as u64;
-                return self.add(branch);
+                self.ids.push(state);
+                return;
             }
-            let index = slot as u32 as usize;
-            if self.ids[index] == branch {
-                return &mut self.heads[index];
+            if self.ids[slot as u32 as usize] == state {
+                return;
             }
             at = (at + 1) & mask;
         }
     }
 
-    /// Lists `branch`, whose slot now points at its place, with no anchor hit yet.
+    /// Whether event `epoch` reached `state`.
     #[inline(always)]
-    fn add(&mut self, branch: u32) -> &mut u32 {
-        self.ids.push(branch);
-        self.heads.push(NO_LEAF);
-        self.heads.last_mut().expect("just pushed")
+    fn contains(&self, state: u32, epoch: u32) -> bool {
+        if self.direct {
+            return (self.slots[state as usize] >> 32) as u32 == epoch;
+        }
+        if self.slots.is_empty() {
+            return false;
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = Self::start(state, mask);
+        loop {
+            let slot = self.slots[at];
+            if (slot >> 32) as u32 != epoch {
+                return false;
+            }
+            if self.ids[slot as u32 as usize] == state {
+                return true;
+            }
+            at = (at + 1) & mask;
+        }
     }
 
-    /// Where the search for `branch` starts: branch ids are dense, so they are spread by a
+    /// Where the search for `state` starts: state ids are dense, so they are spread by a
     /// multiplicative hash.
     #[inline(always)]
-    fn start(branch: u32, mask: usize) -> usize {
-        (u64::from(branch).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
+    fn start(state: u32, mask: usize) -> usize {
+        (u64::from(state).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
     }
 
-    /// Doubles the slots and puts this event's candidates back (the table grows with the
-    /// largest event's candidates, then stays).
+    /// Doubles the slots and puts this event's states back (the table grows with the
+    /// largest event's states, then stays).
     #[cold]
     fn grow(&mut self, epoch: u32) {
         self.slots = vec![0; (self.slots.len() * 2).max(64)];
         let mask = self.slots.len() - 1;
-        for (index, &branch) in self.ids.iter().enumerate() {
-            let mut at = Self::start(branch, mask);
+        for (index, &state) in self.ids.iter().enumerate() {
+            let mut at = Self::start(state, mask);
             while self.slots[at] != 0 {
                 at = (at + 1) & mask;
             }
@@ -1403,16 +1299,7 @@ impl Work {
 pub struct Scratch {
     scan: ScanScratch,
     epoch: u32,
-    /// Lists of (leaf, next) threaded from `Touched::heads`.
-    anchor_hits: Vec<(u32, u32)>,
     path_seen: Vec<PathSeen>,
-    /// The paths with a leaf in this event.
-    seen_paths: Vec<u32>,
-    /// Leaves grouped by path (see `PathSeen::start`).
-    by_path: Vec<u32>,
-    /// Beside each of `by_path`, its leaf's outermost array position (`(0, 0)` outside any
-    /// array): the key of the searches by element, in one place rather than two loads away.
-    by_path_outer: Vec<(u32, u32)>,
     name_seen: Vec<u32>,
     touched: Touched,
     leaves: Vec<Leaf>,
@@ -1432,11 +1319,7 @@ impl Default for Scratch {
         Scratch {
             scan: ScanScratch::default(),
             epoch: 0,
-            anchor_hits: Vec::new(),
             path_seen: Vec::new(),
-            seen_paths: Vec::new(),
-            by_path: Vec::new(),
-            by_path_outer: Vec::new(),
             name_seen: Vec::new(),
             touched: Touched::default(),
             leaves: Vec::new(),
@@ -1478,16 +1361,14 @@ impl Scratch {
             self.name_seen.iter_mut().for_each(|s| *s = 0);
             self.epoch = 1;
         }
-        if self.path_seen.len() < snapshot.fields.len() {
-            self.path_seen
-                .resize(snapshot.fields.len(), PathSeen::default());
+        let paths = snapshot.tree.root.len();
+        if self.path_seen.len() < paths {
+            self.path_seen.resize(paths, PathSeen::default());
         }
         if self.name_seen.len() < snapshot.names.len() {
             self.name_seen.resize(snapshot.names.len(), 0);
         }
-        self.touched.clear(restart, snapshot.branches.len());
-        self.seen_paths.clear();
-        self.anchor_hits.clear();
+        self.touched.clear(restart, snapshot.tree.capacity());
         self.leaves.clear();
         self.values.clear();
         self.positions.clear();
@@ -1512,35 +1393,13 @@ impl Scratch {
         self.work
     }
 
-    /// Lays out the leaves of each path with more than `WALK_BELOW` side by side in
-    /// `by_path`, for binary searches by array element. Paths with fewer are walked.
-    fn group_by_path(&mut self) {
-        self.by_path.clear();
-        self.by_path_outer.clear();
-        for &path in &self.seen_paths {
-            if self.path_seen[path as usize].count <= WALK_BELOW {
-                continue;
-            }
-            let start = self.by_path.len();
-            let mut leaf = self.path_seen[path as usize].first;
-            let mut sorted = true;
-            let mut previous = (0, 0);
-            while leaf != NO_LEAF {
-                let (from, len) = self.leaves[leaf as usize].positions;
-                let outer = self.positions.get(from as usize).filter(|_| len > 0);
-                match outer {
-                    Some(&outer) if outer >= previous => previous = outer,
-                    _ => sorted = false,
-                }
-                self.by_path.push(leaf);
-                self.by_path_outer.push(outer.copied().unwrap_or_default());
-                leaf = self.leaves[leaf as usize].next;
-            }
-            let seen = &mut self.path_seen[path as usize];
-            debug_assert_eq!(seen.count as usize, self.by_path.len() - start);
-            seen.start = start as u32;
-            seen.sorted = sorted;
-        }
+    /// Whether the event may lack a value at `path` where a branch needs absence: it has
+    /// none, or its values there sit in arrays, where absence depends on the elements the
+    /// branch's other fields use (decided once the branch ends).
+    #[inline]
+    fn may_be_absent(&self, path: PathId) -> bool {
+        let seen = self.path_seen[path.0 as usize];
+        seen.epoch != self.epoch || seen.in_arrays
     }
 
     #[inline]
@@ -1549,72 +1408,25 @@ impl Scratch {
         &self.positions[start as usize..(start + len) as usize]
     }
 
-    /// Calls `take` on the leaves of a path (`seen`) that can go with one of the values
-    /// `anchors` (every leaf, with no anchors), until it returns `true`; returns whether it
-    /// did. A few leaves are walked, each checked against every anchor; many are searched by
-    /// the anchors' array elements.
-    #[inline]
-    fn usable_leaves(
-        &self,
-        seen: PathSeen,
-        anchors: &[u32],
-        mut take: impl FnMut(u32) -> bool,
-    ) -> bool {
-        if !anchors.is_empty() && seen.sorted && seen.count > WALK_BELOW {
-            // Jump to the anchors' elements instead of walking every value.
-            let list = &self.by_path[seen.start as usize..][..seen.count as usize];
-            let outer = &self.by_path_outer[seen.start as usize..][..seen.count as usize];
-            for &h in anchors {
-                let at = self.leaf_positions(h);
-                let (array, index) = at[0];
-                // Values outside the anchor's outermost array share no array with it.
-                let (array_start, array_end) = array_range(outer, array);
-                let element_start = array_start + element_at(&outer[array_start..array_end], index);
-                let element_end = element_start
-                    + outer[element_start..array_end]
-                        .iter()
-                        .take_while(|&&o| o == (array, index))
-                        .count();
-                for &leaf in list[..array_start].iter().chain(&list[array_end..]) {
-                    if take(leaf) {
-                        return true;
-                    }
-                }
-                for &leaf in &list[element_start..element_end] {
-                    if consistency::compatible(at, self.leaf_positions(leaf)) && take(leaf) {
-                        return true;
-                    }
-                }
-            }
-            return false;
-        }
-        let mut leaf = seen.first;
-        while leaf != NO_LEAF {
-            let usable = anchors.is_empty()
-                || anchors.iter().any(|&h| {
-                    consistency::compatible(self.leaf_positions(h), self.leaf_positions(leaf))
-                });
-            if usable && take(leaf) {
-                return true;
-            }
-            leaf = self.leaves[leaf as usize].next;
-        }
-        false
-    }
-
     #[inline]
     fn scalar<'a>(&'a self, leaf: &Leaf, event: &'a [u8]) -> Scalar<'a> {
-        let (start, len) = leaf.bytes;
-        let (from, start) = if start & VALUES != 0 {
-            (self.values.as_slice(), start & !VALUES)
-        } else {
-            (event, start)
-        };
-        let bytes = from
-            .get(start as usize..(start + len) as usize)
-            .unwrap_or_default();
-        leaf.kind.scalar(bytes)
+        leaf_scalar(&self.values, leaf, event)
     }
+}
+
+/// The value of a kept leaf, from the event or from the decoded strings (`values`).
+#[inline]
+fn leaf_scalar<'a>(values: &'a [u8], leaf: &Leaf, event: &'a [u8]) -> Scalar<'a> {
+    let (start, len) = leaf.bytes;
+    let (from, start) = if start & VALUES != 0 {
+        (values, start & !VALUES)
+    } else {
+        (event, start)
+    };
+    let bytes = from
+        .get(start as usize..(start + len) as usize)
+        .unwrap_or_default();
+    leaf.kind.scalar(bytes)
 }
 
 struct Collector<'s, 'c, 'e, N> {
@@ -1706,38 +1518,26 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
             *seen = PathSeen {
                 epoch,
                 in_arrays: in_array,
-                count: 1,
                 first: leaf,
                 last: leaf,
-                ..PathSeen::default()
             };
-            scratch.seen_paths.push(path.0);
         } else {
             seen.in_arrays |= in_array;
-            seen.count += 1;
             let last = seen.last;
             seen.last = leaf;
             scratch.leaves[last as usize].next = leaf;
         }
-        let index = &self.snapshot.fields[path.0 as usize];
+        let index = &self.snapshot.tree.root[path.0 as usize].index;
         if index.is_empty() {
-            return; // kept only for verifying
+            return; // kept only for the states past the root
         }
         scratch.work.lookups += 1;
         let touched = &mut scratch.touched;
-        let anchor_hits = &mut scratch.anchor_hits;
         index.hits(
             &scalar,
             &mut scratch.folded,
             &mut scratch.set,
-            &mut |hit: Hit| {
-                let head = touched.head(hit.branch, epoch);
-                // One entry per leaf, however many of the anchor's matchers it satisfies.
-                if *head == NO_LEAF || anchor_hits[*head as usize].0 != leaf {
-                    anchor_hits.push((leaf, *head));
-                    *head = (anchor_hits.len() - 1) as u32;
-                }
-            },
+            &mut |hit: Hit| touched.insert(hit.branch, epoch),
         );
     }
 }
@@ -1765,13 +1565,11 @@ impl<N> Collector<'_, '_, '_, N> {
         let epoch = scratch.epoch;
         scratch.work.lookups += 1;
         let touched = &mut scratch.touched;
-        self.snapshot.fields[path.0 as usize].hits(
+        self.snapshot.tree.root[path.0 as usize].index.hits(
             &scalar,
             &mut scratch.folded,
             &mut scratch.set,
-            &mut |hit: Hit| {
-                touched.head(hit.branch, epoch);
-            },
+            &mut |hit: Hit| touched.insert(hit.branch, epoch),
         );
     }
 }
@@ -1912,8 +1710,8 @@ pub struct Stats {
     /// Distinct field paths that rules test.
     pub fields: usize,
     /// States of the compiled automaton: nodes of the path trie that steers the event scan,
-    /// plus the entries of the per-path value indexes (one per distinct value, affix, range,
-    /// wildcard or other matcher).
+    /// plus the states of the matcher tree (one per distinct condition on the way from the
+    /// root: rules that begin with the same conditions share states).
     pub states: usize,
     /// Wildcard matchers among the value index entries.
     pub wildcards: usize,
@@ -1938,21 +1736,19 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         let (trie_nodes, trie_bytes) = self.trie.stats();
         let mut stats = Stats {
             rules: self.name_index.len(),
-            fields: self.fields.len(),
+            fields: self.tree.root.len(),
             states: trie_nodes,
             memory_bytes: trie_bytes,
             ..Stats::default()
         };
-        for index in &self.fields {
-            let s = index.stats();
-            stats.states += s.entries;
-            stats.wildcards += s.wildcards;
-            stats.memory_bytes += s.bytes;
-        }
+        stats.states += self.tree.len();
+        stats.wildcards = self.tree.wildcards();
+        stats.memory_bytes += self.tree.heap_bytes();
         for branch in self.branches.iter() {
             stats.branches += 1;
             stats.memory_bytes += std::mem::size_of::<BranchInfo>()
                 + spilled_bytes(&branch.paths)
+                + spilled_bytes(&branch.chain)
                 + branch
                     .fields
                     .iter()
@@ -1970,8 +1766,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 .heap_bytes(|_, e| spilled_bytes(&e.branches))
             + map_bytes(&self.path_ids, |k, _| k.len())
             + self.accepts.capacity()
-            + self.keep.capacity()
-            + self.absence_only.capacity() * 4;
+            + self.keep.capacity();
         stats
     }
 }
@@ -1992,7 +1787,7 @@ fn check_fields(pattern: &Pattern) -> Result<(), RulesetError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{array_range, element_at, Ruleset, Touched, NO_LEAF};
+    use super::{Ruleset, Touched};
 
     #[test]
     fn kept_values_are_verified_from_the_event_or_decoded() {
@@ -2135,11 +1930,11 @@ mod tests {
     }
 
     #[test]
-    fn candidates_are_found_again_across_growth_and_events() {
-        // Branch ids spread and dense, each given a head the first time: found again with it
-        // (after the table has grown past them, when it is searched), and gone in the next
-        // event, also when the event numbers start over after an event that left most slots
-        // with older numbers; in a slot per branch and in the searched table.
+    fn states_reached_are_found_again_across_growth_and_events() {
+        // State ids spread and dense, each listed once the first time: found again (after the
+        // table has grown past them, when it is searched), and gone in the next event, also
+        // when the event numbers start over after an event that left most slots with older
+        // numbers; in a slot per state and in the searched table.
         for branches in [20_000, 100_003] {
             let mut touched = Touched::default();
             let all: Vec<u32> = (0..600)
@@ -2155,78 +1950,30 @@ mod tests {
             for (epoch, ids) in events {
                 touched.clear(epoch == 1, branches as usize);
                 assert_eq!(touched.direct, branches < 50_000);
-                for (n, &id) in ids.iter().enumerate() {
-                    let head = touched.head(id, epoch);
-                    if *head == NO_LEAF {
-                        *head = n as u32;
-                    }
+                assert!(ids.iter().all(|&id| !touched.contains(id, epoch)));
+                for &id in ids {
+                    touched.insert(id, epoch);
+                    assert!(touched.contains(id, epoch));
                 }
                 let mut distinct = ids.to_vec();
                 distinct.sort_unstable();
                 distinct.dedup();
                 assert_eq!(touched.ids.len(), distinct.len(), "epoch {epoch}");
+                let mut first_seen = Vec::new();
                 for &id in ids {
-                    let first = ids.iter().position(|&i| i == id).unwrap() as u32;
-                    assert_eq!(*touched.head(id, epoch), first, "epoch {epoch}, id {id}");
+                    if !first_seen.contains(&id) {
+                        first_seen.push(id);
+                    }
+                }
+                assert_eq!(
+                    touched.ids, first_seen,
+                    "epoch {epoch}: in the order reached"
+                );
+                for &id in ids {
+                    touched.insert(id, epoch);
                 }
                 assert_eq!(touched.ids.len(), distinct.len());
             }
-        }
-    }
-
-    /// The ranges `array_range` and `element_at` find, against plain binary searches.
-    fn check(outer: &[(u32, u32)]) {
-        for array in 0..4 {
-            let (start, end) = array_range(outer, array);
-            assert_eq!(
-                start,
-                outer.partition_point(|&o| o < (array, 0)),
-                "{outer:?}"
-            );
-            assert_eq!(end, outer.partition_point(|&o| o.0 <= array), "{outer:?}");
-            for index in 0..8 {
-                let element = start + element_at(&outer[start..end], index);
-                let expected = outer.partition_point(|&o| o < (array, index));
-                assert_eq!(element, expected, "{outer:?} array {array} index {index}");
-            }
-        }
-    }
-
-    #[test]
-    fn element_ranges_are_those_of_binary_searches() {
-        // One value per element (where `element_at` finds its element without a search),
-        // with values of other arrays before and after, some elements repeated or missing.
-        for n in 0..8 {
-            let dense: Vec<(u32, u32)> = (0..n).map(|i| (1, i)).collect();
-            for before in [&[][..], &[(0, 3)], &[(0, 0), (0, 1)]] {
-                for after in [&[][..], &[(2, 0)], &[(2, 5), (3, 1)]] {
-                    let outer = [before, &dense, after].concat();
-                    check(&outer);
-                    for at in before.len()..before.len() + dense.len() {
-                        let mut repeated = outer.clone();
-                        repeated.insert(at, outer[at]);
-                        check(&repeated);
-                        let mut missing = outer.clone();
-                        missing.remove(at);
-                        check(&missing);
-                    }
-                }
-            }
-        }
-        // Sorted lists drawn at random.
-        let mut x = 1u64;
-        let mut next = |n: u64| {
-            x = x
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (x >> 33) % n
-        };
-        for _ in 0..5000 {
-            let len = next(14);
-            let mut outer: Vec<(u32, u32)> =
-                (0..len).map(|_| (next(4) as u32, next(8) as u32)).collect();
-            outer.sort_unstable();
-            check(&outer);
         }
     }
 }

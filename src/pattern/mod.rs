@@ -282,7 +282,8 @@ impl Branch {
 pub struct FieldCondition {
     path: String,
     location: PatternPath,
-    matchers: Vec<Matcher>,
+    /// Shared by the copies that the rule set and its matcher tree keep.
+    matchers: std::sync::Arc<[Matcher]>,
 }
 
 impl FieldCondition {
@@ -333,6 +334,11 @@ impl FieldCondition {
         &self.matchers
     }
 
+    /// The matchers, to share rather than copy.
+    pub(crate) fn shared_matchers(&self) -> &std::sync::Arc<[Matcher]> {
+        &self.matchers
+    }
+
     /// Whether this field matches when the event has no value at its path: true when one of
     /// the matchers is `{"exists": false}`.
     ///
@@ -364,7 +370,7 @@ impl FieldCondition {
 /// assert_eq!(matchers[1], Matcher::Exists(false));
 /// # Ok::<(), evmatch::PatternError>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Matcher {
     /// Equal to a JSON literal: `"text"`, `3`, `true`, `null`.
     Exact(Literal),
@@ -409,7 +415,7 @@ pub enum Matcher {
 /// assert!(matches!(&fields[1].matchers()[0], Matcher::Exact(Literal::String { ip: Some(_), .. })));
 /// # Ok::<(), evmatch::PatternError>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Literal {
     /// A string. When the string is an IP address literal, AWS compares it as an address, so
     /// `ip` holds the parsed address.
@@ -444,7 +450,7 @@ pub enum Literal {
 /// assert_eq!(range.upper, Bound::Included(ComparableNumber::parse("100")?));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NumericRange {
     /// The lower bound.
     pub lower: Bound<ComparableNumber>,
@@ -492,7 +498,7 @@ impl NumericRange {
 /// assert_eq!(prefixes, &["Retries"]);
 /// # Ok::<(), evmatch::PatternError>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AnythingBut {
     /// Strings equal to one of these.
     Strings(Vec<String>),

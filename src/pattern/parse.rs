@@ -165,13 +165,14 @@ impl Parser<'_> {
                         partials.push(Partial::new());
                     }
                     let joined = path.join(".");
+                    let shared: std::sync::Arc<[Matcher]> = matchers.as_slice().into();
                     for partial in partials.iter_mut() {
                         partial.insert(
                             joined.clone(),
                             FieldCondition {
                                 path: joined.clone(),
                                 location: here.clone(),
-                                matchers: matchers.clone(),
+                                matchers: shared.clone(),
                             },
                         );
                     }
