@@ -184,6 +184,16 @@ impl Search<'_, '_> {
     }
 }
 
+/// Whether two values can be used together: wherever they sit in the same array, they sit in
+/// the same element of it. (Arrays nest, so shared arrays form a common prefix of the two
+/// position lists.)
+pub fn compatible(a: Positions<'_>, b: Positions<'_>) -> bool {
+    a.iter()
+        .zip(b)
+        .take_while(|(x, y)| x.0 == y.0)
+        .all(|(x, y)| x.1 == y.1)
+}
+
 /// Whether the candidate values, each satisfying the fields in its bit mask, cover `all`
 /// without mixing array elements. Sorts `hits` by position. `steps` counts the work done: one
 /// per value and per set combined.
@@ -253,6 +263,15 @@ fn element_family(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compatible_positions() {
+        // items[0].sku and items[0].qty; items[0].sku and items[1].qty.
+        assert!(compatible(&[(0, 0)], &[(0, 0)]));
+        assert!(!compatible(&[(0, 0)], &[(0, 1)]));
+        // A value outside every array goes with anything.
+        assert!(compatible(&[], &[(0, 1)]));
+    }
 
     #[test]
     fn covers_respects_elements() {

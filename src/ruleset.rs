@@ -459,6 +459,34 @@ struct BranchInfo {
     chain: SmallVec<[StateId; 4]>,
 }
 
+/// The range of `outer` (sorted outermost array positions) in array `array`. Searches only
+/// when some value lies outside it: in the common case (every value of the path in one
+/// array, the items of an order) the range is the whole list.
+#[inline]
+fn array_range(outer: &[(u32, u32)], array: u32) -> (usize, usize) {
+    let start = match outer.first() {
+        Some(first) if first.0 < array => outer.partition_point(|&o| o.0 < array),
+        _ => 0,
+    };
+    let end = match outer.last() {
+        Some(last) if last.0 > array => start + outer[start..].partition_point(|&o| o.0 <= array),
+        _ => outer.len(),
+    };
+    (start, end)
+}
+
+/// Where element `index` starts in `outer`, the sorted positions of one array's values. With
+/// one value per element (an item's `sku`), element `index` sits at `index`: looked at first,
+/// searched for only when it is not there.
+#[inline]
+fn element_at(outer: &[(u32, u32)], index: u32) -> usize {
+    let guess = index as usize;
+    match outer.get(guess) {
+        Some(&(_, at)) if at == index && (guess == 0 || outer[guess - 1].1 < index) => guess,
+        _ => outer.partition_point(|&(_, at)| at < index),
+    }
+}
+
 /// What deciding a candidate branch needs before the branch itself: its rule's name index,
 /// whether its anchor's hits alone decide it (one field, which absence cannot satisfy), and
 /// whether its rule has other branches (only then can the name be found twice in an event).
@@ -795,19 +823,25 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
     ///
     /// The states reached are `scratch.touched.ids`, in the order they were reached; the walk
     /// goes down that list as it grows, so each state is entered once however many values
-    /// lead to it.
+    /// lead to it. Each state keeps the values in arrays that led to it (its *via* list), and
+    /// the walk on from a state reached by a few of them looks only at values in their array
+    /// elements: an item's `qty` is looked for in the element of the `sku` that led there, not
+    /// in every item of the order.
     fn decide<'s>(&'s self, event: &[u8], scratch: &mut Scratch, found: &mut impl FnMut(&'s N)) {
         let epoch = scratch.epoch;
         for (path, targets) in self.tree.root_absent.iter() {
             if scratch.may_be_absent(*path) {
                 for &t in targets {
-                    scratch.touched.insert(t, epoch);
+                    scratch.touched.open(t, epoch);
                 }
             }
         }
         let mut hits = std::mem::take(&mut scratch.branch_hits);
+        let mut usable = std::mem::take(&mut scratch.usable);
+        let mut grouped = false;
         let mut next = 0;
         while let Some(&id) = scratch.touched.ids.get(next) {
+            let head = scratch.touched.heads[next];
             next += 1;
             let Some(state) = self.tree.states.get(id as usize) else {
                 continue;
@@ -816,59 +850,103 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             for &branch in &state.ends {
                 self.decide_branch(branch, event, scratch, &mut hits, found);
             }
-            let Some(next_states) = state.next.as_deref() else {
+            let Some(onward) = state.next.as_deref() else {
                 continue;
             };
-            for (path, out) in &next_states.values {
+            // The values in arrays that led here, when they are few: the walk goes on only
+            // in their elements.
+            let mut anchors = [NO_LEAF; RESTRICT_BELOW];
+            let mut count = 0;
+            let mut restricted = head != OPEN;
+            let mut entry = head;
+            while restricted && entry != NO_LEAF {
+                let (leaf, next_entry) = scratch.via[entry as usize];
+                if count == RESTRICT_BELOW {
+                    restricted = false;
+                } else {
+                    anchors[count] = leaf;
+                    count += 1;
+                }
+                entry = next_entry;
+            }
+            let anchors = if restricted {
+                &anchors[..count]
+            } else {
+                &[][..]
+            };
+            for (path, out) in &onward.values {
                 let seen = scratch.path_seen[path.0 as usize];
                 if seen.epoch != epoch {
                     continue;
                 }
+                usable.clear();
+                if !anchors.is_empty() && seen.in_arrays {
+                    if !grouped {
+                        scratch.group_by_path();
+                        grouped = true;
+                    }
+                    scratch.usable_leaves(seen, anchors, |leaf| {
+                        usable.push(leaf);
+                        false
+                    });
+                } else {
+                    let mut leaf = seen.first;
+                    while leaf != NO_LEAF {
+                        usable.push(leaf);
+                        leaf = scratch.leaves[leaf as usize].next;
+                    }
+                }
                 match out {
-                    Out::Few(targets) => self.step_few(targets, seen, event, scratch),
+                    Out::Few(targets) => self.step_few(targets, &usable, event, scratch),
                     Out::Many(many) => {
-                        let mut leaf = seen.first;
-                        while leaf != NO_LEAF {
+                        for &leaf in &usable {
                             let l = scratch.leaves[leaf as usize];
                             scratch.work.lookups += 1;
                             let value = leaf_scalar(&scratch.values, &l, event);
-                            let touched = &mut scratch.touched;
+                            let (touched, via) = (&mut scratch.touched, &mut scratch.via);
+                            let in_array = l.positions.1 > 0;
                             many.index.hits(
                                 &value,
                                 &mut scratch.folded,
                                 &mut scratch.set,
-                                &mut |hit: Hit| touched.insert(hit.branch, epoch),
+                                &mut |hit: Hit| {
+                                    touched.reach(hit.branch, epoch, leaf, in_array, via)
+                                },
                             );
-                            leaf = l.next;
                         }
                     }
                 }
             }
-            for (path, targets) in &next_states.absent {
+            for (path, targets) in &onward.absent {
                 if scratch.may_be_absent(*path) {
                     for &t in targets {
-                        scratch.touched.insert(t, epoch);
+                        scratch.touched.open(t, epoch);
                     }
                 }
             }
         }
         scratch.branch_hits = hits;
+        scratch.usable = usable;
     }
 
-    /// Takes the transitions `targets` (a few, tested one by one) on the values at a path
-    /// (`seen`), until every one of them is taken.
-    fn step_few(&self, targets: &[StateId], seen: PathSeen, event: &[u8], scratch: &mut Scratch) {
+    /// Takes the transitions `targets` (a few, tested one by one) on the values `leaves`.
+    /// A target reached by a value outside every array goes with any values: it is not
+    /// tested again, and the walk stops once every target is reached so.
+    fn step_few(&self, targets: &[StateId], leaves: &[u32], event: &[u8], scratch: &mut Scratch) {
         let epoch = scratch.epoch;
         let mut left = targets
             .iter()
-            .filter(|&&t| !scratch.touched.contains(t, epoch))
+            .filter(|&&t| !scratch.touched.is_open(t, epoch))
             .count();
-        let mut leaf = seen.first;
-        while leaf != NO_LEAF && left > 0 {
+        for &leaf in leaves {
+            if left == 0 {
+                break;
+            }
             let l = scratch.leaves[leaf as usize];
             let value = leaf_scalar(&scratch.values, &l, event);
+            let in_array = l.positions.1 > 0;
             for &t in targets {
-                if scratch.touched.contains(t, epoch) {
+                if scratch.touched.is_open(t, epoch) {
                     continue;
                 }
                 let Some(target) = self.tree.states.get(t as usize) else {
@@ -876,17 +954,21 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 };
                 scratch.work.lookups += 1;
                 if target.matchers.iter().any(|m| scalar_matches(m, &value)) {
-                    scratch.touched.insert(t, epoch);
-                    left -= 1;
+                    scratch
+                        .touched
+                        .reach(t, epoch, leaf, in_array, &mut scratch.via);
+                    if !in_array {
+                        left -= 1;
+                    }
                 }
             }
-            leaf = l.next;
         }
     }
 
     /// Decides a branch whose every field had a value (or an absence) that satisfies it:
-    /// it matches, unless values from arrays at two of its paths, or absence where the path
-    /// has values in arrays, call for the consistency check.
+    /// it matches, unless values from arrays at two of its paths call for the consistency
+    /// check (on the values that led to its states), or absence where the path has values in
+    /// arrays calls for the exact search.
     fn decide_branch<'s>(
         &'s self,
         id: u32,
@@ -912,21 +994,25 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 return;
             };
             let mut in_arrays = 0;
-            let mut check = false;
+            let mut absence = false;
             for (slot, path) in info.paths.iter().enumerate() {
                 let seen = scratch.path_seen[path.0 as usize];
                 if seen.epoch == epoch {
                     in_arrays += u32::from(seen.in_arrays);
-                    check |= info.absent & (1 << slot) != 0;
+                    absence |= info.absent & (1 << slot) != 0;
                 }
             }
-            if check || in_arrays >= 2 {
-                let mut steps = 0;
-                let matched = self.branch_matches(info, event, scratch, hits, &mut steps);
-                scratch.work.verify_steps += steps;
-                if !matched {
-                    return;
-                }
+            let mut steps = 0;
+            let matched = if absence {
+                self.branch_matches(info, event, scratch, hits, &mut steps)
+            } else if in_arrays >= 2 {
+                self.via_consistent(info, scratch, &mut steps)
+            } else {
+                true
+            };
+            scratch.work.verify_steps += steps;
+            if !matched {
+                return;
             }
         }
         if key.is_shared() {
@@ -936,6 +1022,30 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         if let Some(name) = self.names.get(name) {
             found(name);
         }
+    }
+
+    /// Whether the values that led to a branch's states, one per state, can be chosen
+    /// without mixing array elements. A state reached by a value outside every array goes
+    /// with any choice.
+    fn via_consistent(&self, info: &BranchInfo, scratch: &Scratch, steps: &mut u64) -> bool {
+        let mut options: Vec<(u64, &[(u32, u32)])> = Vec::new();
+        let mut all = 0u64;
+        for (i, &state) in info.chain.iter().enumerate() {
+            let bit = 1u64 << i;
+            all |= bit;
+            let mut entry = scratch.touched.head_of(state, scratch.epoch);
+            if entry == OPEN {
+                options.push((bit, &[]));
+                continue;
+            }
+            while entry != NO_LEAF {
+                let (leaf, next) = scratch.via[entry as usize];
+                options.push((bit, scratch.leaf_positions(leaf)));
+                *steps += 1;
+                entry = next;
+            }
+        }
+        consistency::covers(&mut options, all, steps)
     }
 
     /// Verifies a branch against the values the scan kept: every slot's matchers are tested
@@ -1072,6 +1182,18 @@ impl ValueKinds {
     }
 }
 
+/// States past one reached by values in arrays are looked for in those values' elements only
+/// when at most this many led there: each costs a search per path, and with many the
+/// consistency fold at the end does the same work in linear time.
+const RESTRICT_BELOW: usize = 4;
+
+/// Values on a path up to which the walk checks each against the elements it is restricted
+/// to, rather than searching for them (four binary searches per element).
+const WALK_BELOW: u32 = 8;
+
+/// A state reached by a value outside every array, or by absence ([`Touched::heads`]).
+const OPEN: u32 = u32::MAX - 1;
+
 /// No further leaf at this path.
 const NO_LEAF: u32 = u32::MAX;
 
@@ -1079,6 +1201,14 @@ const NO_LEAF: u32 = u32::MAX;
 struct PathSeen {
     epoch: u32,
     in_arrays: bool,
+    /// How many leaves the path has.
+    count: u32,
+    /// Set by `Scratch::group_by_path` for a path with more than `WALK_BELOW` leaves (the
+    /// only ones searched): its leaves are `by_path[start..start + count]`, and `sorted` when
+    /// every one sits in an array and their outermost positions never decrease (document order
+    /// makes them so, unless a value outside any array interleaves).
+    start: u32,
+    sorted: bool,
     /// The path's leaves, in event order, as a list threaded through `Leaf::next`.
     first: u32,
     last: u32,
@@ -1131,6 +1261,9 @@ struct Leaf {
 struct Touched {
     /// The states reached, in the order they were reached.
     ids: Vec<u32>,
+    /// Beside each of `ids`, the first of the values in arrays that led to it, in
+    /// `Scratch::via`; [`OPEN`] when a value outside every array (or an absence) led to it.
+    heads: Vec<u32>,
     /// Each slot the event's number (`Scratch::epoch`) above the place in `ids` of the state
     /// it holds: a slot of another event is empty, so nothing is cleared between events. A
     /// slot per state id when `direct`, else a power of two of them.
@@ -1146,6 +1279,7 @@ impl Touched {
     /// stale already, unless epochs start over (`restart`) or the slots change kind or size.
     fn clear(&mut self, restart: bool, states: usize) {
         self.ids.clear();
+        self.heads.clear();
         let direct = states <= DIRECT_UP_TO;
         if direct != self.direct {
             // Slots of the other kind: none left (a searched table grows as it fills).
@@ -1159,16 +1293,16 @@ impl Touched {
         }
     }
 
-    /// Lists `state` as reached in event `epoch`, if it was not.
+    /// Lists `state` as reached in event `epoch`, if it was not; returns its place in `ids`.
     #[inline(always)]
-    fn insert(&mut self, state: u32, epoch: u32) {
+    fn insert(&mut self, state: u32, epoch: u32) -> usize {
         if self.direct {
             let slot = &mut self.slots[state as usize];
-            if (*slot >> 32) as u32 != epoch {
-                *slot = u64::from(epoch) << 32 | self.ids.len() as u64;
-                self.ids.push(state);
+            if (*slot >> 32) as u32 == epoch {
+                return *slot as u32 as usize;
             }
-            return;
+            *slot = u64::from(epoch) << 32 | self.ids.len() as u64;
+            return self.add(state);
         }
         if self.ids.len() * 2 >= self.slots.len() {
             self.grow(epoch);
@@ -1179,34 +1313,86 @@ impl Touched {
             let slot = self.slots[at];
             if (slot >> 32) as u32 != epoch {
                 self.slots[at] = u64::from(epoch) << 32 | self.ids.len() as u64;
-                self.ids.push(state);
-                return;
+                return self.add(state);
             }
-            if self.ids[slot as u32 as usize] == state {
-                return;
+            let index = slot as u32 as usize;
+            if self.ids[index] == state {
+                return index;
             }
             at = (at + 1) & mask;
         }
     }
 
-    /// Whether event `epoch` reached `state`.
     #[inline(always)]
-    fn contains(&self, state: u32, epoch: u32) -> bool {
+    fn add(&mut self, state: u32) -> usize {
+        self.ids.push(state);
+        self.heads.push(NO_LEAF);
+        self.ids.len() - 1
+    }
+
+    /// Records that `leaf` led to `state`: a value in an array joins the state's via list
+    /// (once, however many of the transition's matchers it satisfies); one outside every
+    /// array opens the state.
+    #[inline(always)]
+    fn reach(
+        &mut self,
+        state: u32,
+        epoch: u32,
+        leaf: u32,
+        in_array: bool,
+        via: &mut Vec<(u32, u32)>,
+    ) {
+        let index = self.insert(state, epoch);
+        let head = &mut self.heads[index];
+        if *head == OPEN {
+            return;
+        }
+        if !in_array {
+            *head = OPEN;
+        } else if *head == NO_LEAF || via[*head as usize].0 != leaf {
+            via.push((leaf, *head));
+            *head = (via.len() - 1) as u32;
+        }
+    }
+
+    /// Records that a value outside every array, or absence, led to `state`.
+    #[inline(always)]
+    fn open(&mut self, state: u32, epoch: u32) {
+        let index = self.insert(state, epoch);
+        self.heads[index] = OPEN;
+    }
+
+    /// The head of `state`'s via list in event `epoch` (`NO_LEAF` if not reached).
+    fn head_of(&self, state: u32, epoch: u32) -> u32 {
+        self.find(state, epoch).map_or(NO_LEAF, |i| self.heads[i])
+    }
+
+    /// Whether a value outside every array (or absence) led to `state` in event `epoch`.
+    #[inline(always)]
+    fn is_open(&self, state: u32, epoch: u32) -> bool {
+        self.head_of(state, epoch) == OPEN
+    }
+
+    /// The place in `ids` of `state`, if event `epoch` reached it.
+    #[inline(always)]
+    fn find(&self, state: u32, epoch: u32) -> Option<usize> {
         if self.direct {
-            return (self.slots[state as usize] >> 32) as u32 == epoch;
+            let slot = self.slots[state as usize];
+            return ((slot >> 32) as u32 == epoch).then_some(slot as u32 as usize);
         }
         if self.slots.is_empty() {
-            return false;
+            return None;
         }
         let mask = self.slots.len() - 1;
         let mut at = Self::start(state, mask);
         loop {
             let slot = self.slots[at];
             if (slot >> 32) as u32 != epoch {
-                return false;
+                return None;
             }
-            if self.ids[slot as u32 as usize] == state {
-                return true;
+            let index = slot as u32 as usize;
+            if self.ids[index] == state {
+                return Some(index);
             }
             at = (at + 1) & mask;
         }
@@ -1300,6 +1486,18 @@ pub struct Scratch {
     scan: ScanScratch,
     epoch: u32,
     path_seen: Vec<PathSeen>,
+    /// The paths with a leaf in this event.
+    seen_paths: Vec<u32>,
+    /// Leaves grouped by path (see `PathSeen::start`).
+    by_path: Vec<u32>,
+    /// Beside each of `by_path`, its leaf's outermost array position (`(0, 0)` outside any
+    /// array): the key of the searches by element, in one place rather than two loads away.
+    by_path_outer: Vec<(u32, u32)>,
+    /// Lists of (leaf, next) threaded from `Touched::heads`: the values in arrays that led to
+    /// each state.
+    via: Vec<(u32, u32)>,
+    /// The leaves a step of the walk tries.
+    usable: Vec<u32>,
     name_seen: Vec<u32>,
     touched: Touched,
     leaves: Vec<Leaf>,
@@ -1320,6 +1518,11 @@ impl Default for Scratch {
             scan: ScanScratch::default(),
             epoch: 0,
             path_seen: Vec::new(),
+            seen_paths: Vec::new(),
+            by_path: Vec::new(),
+            by_path_outer: Vec::new(),
+            via: Vec::new(),
+            usable: Vec::new(),
             name_seen: Vec::new(),
             touched: Touched::default(),
             leaves: Vec::new(),
@@ -1369,6 +1572,8 @@ impl Scratch {
             self.name_seen.resize(snapshot.names.len(), 0);
         }
         self.touched.clear(restart, snapshot.tree.capacity());
+        self.seen_paths.clear();
+        self.via.clear();
         self.leaves.clear();
         self.values.clear();
         self.positions.clear();
@@ -1402,10 +1607,94 @@ impl Scratch {
         seen.epoch != self.epoch || seen.in_arrays
     }
 
+    /// Lays out the leaves of each path with more than `WALK_BELOW` side by side in
+    /// `by_path`, for binary searches by array element. Paths with fewer are walked.
+    fn group_by_path(&mut self) {
+        self.by_path.clear();
+        self.by_path_outer.clear();
+        for &path in &self.seen_paths {
+            if self.path_seen[path as usize].count <= WALK_BELOW {
+                continue;
+            }
+            let start = self.by_path.len();
+            let mut leaf = self.path_seen[path as usize].first;
+            let mut sorted = true;
+            let mut previous = (0, 0);
+            while leaf != NO_LEAF {
+                let (from, len) = self.leaves[leaf as usize].positions;
+                let outer = self.positions.get(from as usize).filter(|_| len > 0);
+                match outer {
+                    Some(&outer) if outer >= previous => previous = outer,
+                    _ => sorted = false,
+                }
+                self.by_path.push(leaf);
+                self.by_path_outer.push(outer.copied().unwrap_or_default());
+                leaf = self.leaves[leaf as usize].next;
+            }
+            let seen = &mut self.path_seen[path as usize];
+            debug_assert_eq!(seen.count as usize, self.by_path.len() - start);
+            seen.start = start as u32;
+            seen.sorted = sorted;
+        }
+    }
+
     #[inline]
     fn leaf_positions(&self, leaf: u32) -> &[(u32, u32)] {
         let (start, len) = self.leaves[leaf as usize].positions;
         &self.positions[start as usize..(start + len) as usize]
+    }
+
+    /// Calls `take` on the leaves of a path (`seen`) that can go with one of the values
+    /// `anchors` (every leaf, with no anchors), until it returns `true`; returns whether it
+    /// did. A few leaves are walked, each checked against every anchor; many are searched by
+    /// the anchors' array elements.
+    #[inline]
+    fn usable_leaves(
+        &self,
+        seen: PathSeen,
+        anchors: &[u32],
+        mut take: impl FnMut(u32) -> bool,
+    ) -> bool {
+        if !anchors.is_empty() && seen.sorted && seen.count > WALK_BELOW {
+            // Jump to the anchors' elements instead of walking every value.
+            let list = &self.by_path[seen.start as usize..][..seen.count as usize];
+            let outer = &self.by_path_outer[seen.start as usize..][..seen.count as usize];
+            for &h in anchors {
+                let at = self.leaf_positions(h);
+                let (array, index) = at[0];
+                // Values outside the anchor's outermost array share no array with it.
+                let (array_start, array_end) = array_range(outer, array);
+                let element_start = array_start + element_at(&outer[array_start..array_end], index);
+                let element_end = element_start
+                    + outer[element_start..array_end]
+                        .iter()
+                        .take_while(|&&o| o == (array, index))
+                        .count();
+                for &leaf in list[..array_start].iter().chain(&list[array_end..]) {
+                    if take(leaf) {
+                        return true;
+                    }
+                }
+                for &leaf in &list[element_start..element_end] {
+                    if consistency::compatible(at, self.leaf_positions(leaf)) && take(leaf) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+        let mut leaf = seen.first;
+        while leaf != NO_LEAF {
+            let usable = anchors.is_empty()
+                || anchors.iter().any(|&h| {
+                    consistency::compatible(self.leaf_positions(h), self.leaf_positions(leaf))
+                });
+            if usable && take(leaf) {
+                return true;
+            }
+            leaf = self.leaves[leaf as usize].next;
+        }
+        false
     }
 
     #[inline]
@@ -1518,11 +1807,15 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
             *seen = PathSeen {
                 epoch,
                 in_arrays: in_array,
+                count: 1,
                 first: leaf,
                 last: leaf,
+                ..PathSeen::default()
             };
+            scratch.seen_paths.push(path.0);
         } else {
             seen.in_arrays |= in_array;
+            seen.count += 1;
             let last = seen.last;
             seen.last = leaf;
             scratch.leaves[last as usize].next = leaf;
@@ -1532,12 +1825,12 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
             return; // kept only for the states past the root
         }
         scratch.work.lookups += 1;
-        let touched = &mut scratch.touched;
+        let (touched, via) = (&mut scratch.touched, &mut scratch.via);
         index.hits(
             &scalar,
             &mut scratch.folded,
             &mut scratch.set,
-            &mut |hit: Hit| touched.insert(hit.branch, epoch),
+            &mut |hit: Hit| touched.reach(hit.branch, epoch, leaf, in_array, via),
         );
     }
 }
@@ -1569,7 +1862,7 @@ impl<N> Collector<'_, '_, '_, N> {
             &scalar,
             &mut scratch.folded,
             &mut scratch.set,
-            &mut |hit: Hit| touched.insert(hit.branch, epoch),
+            &mut |hit: Hit| touched.open(hit.branch, epoch),
         );
     }
 }
@@ -1787,7 +2080,7 @@ fn check_fields(pattern: &Pattern) -> Result<(), RulesetError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Ruleset, Touched};
+    use super::{array_range, element_at, Ruleset, Touched};
 
     #[test]
     fn kept_values_are_verified_from_the_event_or_decoded() {
@@ -1974,6 +2267,62 @@ mod tests {
                 }
                 assert_eq!(touched.ids.len(), distinct.len());
             }
+        }
+    }
+
+    /// The ranges `array_range` and `element_at` find, against plain binary searches.
+    fn check(outer: &[(u32, u32)]) {
+        for array in 0..4 {
+            let (start, end) = array_range(outer, array);
+            assert_eq!(
+                start,
+                outer.partition_point(|&o| o < (array, 0)),
+                "{outer:?}"
+            );
+            assert_eq!(end, outer.partition_point(|&o| o.0 <= array), "{outer:?}");
+            for index in 0..8 {
+                let element = start + element_at(&outer[start..end], index);
+                let expected = outer.partition_point(|&o| o < (array, index));
+                assert_eq!(element, expected, "{outer:?} array {array} index {index}");
+            }
+        }
+    }
+
+    #[test]
+    fn element_ranges_are_those_of_binary_searches() {
+        // One value per element (where `element_at` finds its element without a search),
+        // with values of other arrays before and after, some elements repeated or missing.
+        for n in 0..8 {
+            let dense: Vec<(u32, u32)> = (0..n).map(|i| (1, i)).collect();
+            for before in [&[][..], &[(0, 3)], &[(0, 0), (0, 1)]] {
+                for after in [&[][..], &[(2, 0)], &[(2, 5), (3, 1)]] {
+                    let outer = [before, &dense, after].concat();
+                    check(&outer);
+                    for at in before.len()..before.len() + dense.len() {
+                        let mut repeated = outer.clone();
+                        repeated.insert(at, outer[at]);
+                        check(&repeated);
+                        let mut missing = outer.clone();
+                        missing.remove(at);
+                        check(&missing);
+                    }
+                }
+            }
+        }
+        // Sorted lists drawn at random.
+        let mut x = 1u64;
+        let mut next = |n: u64| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) % n
+        };
+        for _ in 0..5000 {
+            let len = next(14);
+            let mut outer: Vec<(u32, u32)> =
+                (0..len).map(|_| (next(4) as u32, next(8) as u32)).collect();
+            outer.sort_unstable();
+            check(&outer);
         }
     }
 }

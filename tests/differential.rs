@@ -198,3 +198,84 @@ fn many_overlapping_wildcards_agree_with_the_reference() {
     }
     assert!(matched > 400, "{matched}");
 }
+
+/// Rules over the items of large orders (more items than the walk checks one by one, so the
+/// walk on from an item's `sku` searches the other fields in that item's element), with
+/// values in nested arrays and fields outside the items: the compiled matcher agrees with the
+/// reference on every rule and order, and many of them match.
+#[test]
+fn item_rules_on_large_orders_agree_with_the_reference() {
+    use evmatch::corpus::Rng;
+    use evmatch::json::Json;
+    let mut rng = Rng::new(33);
+    let skus = ["A", "B", "C", "D", "E"];
+    let mut rules: Vec<(String, Pattern)> = Vec::new();
+    for i in 0..400 {
+        let sku = skus[i % 5];
+        let qty = 1 + rng.below(3);
+        let tag = *rng.pick(&["gift", "bulk", "eu"]);
+        let text = match i % 8 {
+            0 => format!(r#"{{"items": {{"sku": ["{sku}"], "qty": [{qty}]}}}}"#),
+            1 => format!(r#"{{"items": {{"sku": ["{sku}"], "qty": [{qty}], "tags": ["{tag}"]}}}}"#),
+            2 => format!(
+                r#"{{"items": {{"sku": [{{"prefix": "{sku}"}}], "tags": ["{tag}"]}}, "tier": ["gold"]}}"#
+            ),
+            3 => format!(r#"{{"items": {{"sku": ["{sku}"], "gift": [{{"exists": false}}]}}}}"#),
+            4 => format!(
+                r#"{{"items": {{"qty": [{{"numeric": [">", {qty}]}}], "tags": ["{tag}"]}}}}"#
+            ),
+            5 => format!(r#"{{"items": {{"sku": ["{sku}"], "parts": {{"n": [{qty}]}}}}}}"#),
+            6 => format!(r#"{{"tier": ["gold", "basic"], "items": {{"sku": ["{sku}"]}}}}"#),
+            _ => format!(
+                r#"{{"items": {{"sku": [{{"anything-but": ["{sku}"]}}], "qty": [{qty}]}}}}"#
+            ),
+        };
+        rules.push((format!("r{i}"), Pattern::parse(&text).unwrap()));
+    }
+    let set = Ruleset::new();
+    set.add_many(rules.iter().map(|(n, p)| (n.clone(), p)))
+        .unwrap();
+    let mut matched = 0;
+    for _ in 0..150 {
+        let count = rng.below(30);
+        let items: Vec<String> = (0..count)
+            .map(|_| {
+                let tags: Vec<String> = (0..rng.below(3))
+                    .map(|_| format!("\"{}\"", rng.pick(&["gift", "bulk", "eu"])))
+                    .collect();
+                let parts: Vec<String> = (0..rng.below(4))
+                    .map(|_| format!(r#"{{"n": {}}}"#, 1 + rng.below(3)))
+                    .collect();
+                let gift = if rng.chance(30) {
+                    r#","gift":true"#
+                } else {
+                    ""
+                };
+                format!(
+                    r#"{{"sku":"{}","qty":{},"tags":[{}],"parts":[{}]{gift}}}"#,
+                    rng.pick(&skus),
+                    1 + rng.below(4),
+                    tags.join(","),
+                    parts.join(",")
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"tier":"{}","items":[{}]}}"#,
+            rng.pick(&["gold", "silver", "basic"]),
+            items.join(",")
+        );
+        let event = Json::parse(text.as_bytes()).unwrap();
+        let mut expected: Vec<String> = rules
+            .iter()
+            .filter(|(_, p)| reference::matches(p, &event))
+            .map(|(n, _)| n.clone())
+            .collect();
+        let mut got = set.matches(text.as_bytes()).unwrap();
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected, "{text}");
+        matched += got.len();
+    }
+    assert!(matched > 5_000, "{matched}");
+}
