@@ -2243,10 +2243,10 @@ mod tests {
             for (epoch, ids) in events {
                 touched.clear(epoch == 1, branches as usize);
                 assert_eq!(touched.direct, branches < 50_000);
-                assert!(ids.iter().all(|&id| !touched.contains(id, epoch)));
+                assert!(ids.iter().all(|&id| touched.find(id, epoch).is_none()));
                 for &id in ids {
                     touched.insert(id, epoch);
-                    assert!(touched.contains(id, epoch));
+                    assert!(touched.find(id, epoch).is_some());
                 }
                 let mut distinct = ids.to_vec();
                 distinct.sort_unstable();
