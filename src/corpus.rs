@@ -739,6 +739,930 @@ pub fn scaling_rules(count: usize, mixed: bool, seed: u64) -> Vec<(String, Strin
     rules
 }
 
+/// The `detail-type` of a successful invocation's record.
+const SUCCESS_TYPE: &str = "Lambda Function Invocation Result - Success";
+/// The `detail-type` of a failed invocation's record.
+const FAILURE_TYPE: &str = "Lambda Function Invocation Result - Failure";
+
+/// The objects of a pattern over a [`destination_record`], in the order they are written.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Object {
+    /// The envelope: `source`, `detail-type`.
+    Top,
+    /// `detail.requestContext`.
+    RequestContext,
+    /// `detail.requestPayload`.
+    RequestPayload,
+    /// `detail.requestPayload.customer`.
+    Customer,
+    /// `detail.requestPayload.items`.
+    Items,
+    /// `detail.responseContext`.
+    ResponseContext,
+    /// `detail.responsePayload`.
+    ResponsePayload,
+}
+
+/// Where a field is: the object that holds it and its key there.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Path {
+    object: Object,
+    key: &'static str,
+}
+
+/// The paths of the fields that the generated rules name.
+mod path {
+    use super::{Object, Path};
+
+    const fn at(object: Object, key: &'static str) -> Path {
+        Path { object, key }
+    }
+
+    pub const SOURCE: Path = at(Object::Top, "source");
+    pub const DETAIL_TYPE: Path = at(Object::Top, "detail-type");
+    pub const INVOKE_COUNT: Path = at(Object::RequestContext, "approximateInvokeCount");
+    pub const CONDITION: Path = at(Object::RequestContext, "condition");
+    pub const FUNCTION_ARN: Path = at(Object::RequestContext, "functionArn");
+    pub const REPLAY_NAME: Path = at(Object::RequestContext, "replayName");
+    pub const REQUEST_ID: Path = at(Object::RequestContext, "requestId");
+    pub const COUPON_CODE: Path = at(Object::RequestPayload, "couponCode");
+    pub const EMAIL: Path = at(Object::Customer, "email");
+    pub const CUSTOMER_ID: Path = at(Object::Customer, "id");
+    pub const TIER: Path = at(Object::Customer, "tier");
+    pub const VIP: Path = at(Object::Customer, "vip");
+    pub const GIFT_MESSAGE: Path = at(Object::RequestPayload, "giftMessage");
+    pub const PRICE: Path = at(Object::Items, "price");
+    pub const QTY: Path = at(Object::Items, "qty");
+    pub const SKU: Path = at(Object::Items, "sku");
+    pub const TAGS: Path = at(Object::Items, "tags");
+    pub const ORDER_ID: Path = at(Object::RequestPayload, "orderId");
+    pub const EXECUTED_VERSION: Path = at(Object::ResponseContext, "executedVersion");
+    pub const FUNCTION_ERROR: Path = at(Object::ResponseContext, "functionError");
+    pub const STATUS_CODE: Path = at(Object::ResponseContext, "statusCode");
+    pub const THROTTLED: Path = at(Object::ResponseContext, "throttled");
+    pub const ACTION: Path = at(Object::ResponsePayload, "action");
+    pub const ERROR_TYPE: Path = at(Object::ResponsePayload, "errorType");
+    pub const RETRY_AFTER: Path = at(Object::ResponsePayload, "retryAfter");
+    pub const PAYLOAD_SOURCE: Path = at(Object::ResponsePayload, "source");
+    pub const TOTAL: Path = at(Object::ResponsePayload, "total");
+}
+
+/// A rule under construction: the members of each object of the pattern, written as fields
+/// are added and nested into pattern text by [`Fields::pattern`].
+///
+/// The objects are fixed (those of a destination record), so the pattern is put together
+/// without looking at paths; and one `Fields` is reused for every rule of a set, so that a
+/// million rules cost little more than their own text (a generator of a million rules must
+/// take well under a second).
+#[derive(Default)]
+struct Fields {
+    /// The members of each object, by [`Object`], separated by `, `.
+    objects: [String; 7],
+    /// Each field added, with the length of its object's text before it.
+    fields: Vec<(Path, usize)>,
+    /// The text of the last pattern.
+    text: String,
+}
+
+impl Fields {
+    /// Starts a new rule.
+    fn clear(&mut self) {
+        for object in &mut self.objects {
+            object.clear();
+        }
+        self.fields.clear();
+    }
+
+    /// Adds the field at `path` accepting `value` (a JSON array).
+    fn add(&mut self, path: Path, value: std::fmt::Arguments<'_>) {
+        let object = &mut self.objects[path.object as usize];
+        self.fields.push((path, object.len()));
+        if !object.is_empty() {
+            object.push_str(", ");
+        }
+        object.push('"');
+        object.push_str(path.key);
+        object.push_str("\": ");
+        // A value without arguments is copied as it is, without formatting machinery.
+        match value.as_str() {
+            Some(text) => object.push_str(text),
+            None => {
+                let _ = object.write_fmt(value);
+            }
+        }
+    }
+
+    /// Whether the last field added names the path of an earlier one.
+    fn repeats_last(&self) -> bool {
+        match self.fields.split_last() {
+            Some(((path, _), earlier)) => earlier.iter().any(|(p, _)| p == path),
+            None => false,
+        }
+    }
+
+    /// Takes the last field added away.
+    fn pop(&mut self) {
+        if let Some((path, len)) = self.fields.pop() {
+            self.objects[path.object as usize].truncate(len);
+        }
+    }
+
+    /// Whether a field at `path` is already there.
+    fn has(&self, path: Path) -> bool {
+        self.fields.iter().any(|(p, _)| *p == path)
+    }
+
+    /// The pattern text: `detail` and its objects written where they hold a field.
+    fn pattern(&mut self) -> String {
+        let [top, context, payload, customer, items, response, result] = &self.objects;
+        let out = &mut self.text;
+        out.clear();
+        out.push('{');
+        out.push_str(top);
+        let request = [payload, customer, items].iter().any(|o| !o.is_empty());
+        if request || [context, response, result].iter().any(|o| !o.is_empty()) {
+            if !top.is_empty() {
+                out.push_str(", ");
+            }
+            out.push_str("\"detail\": {");
+            let mut first = true;
+            member(out, &mut first, "requestContext", context);
+            if request {
+                if !first {
+                    out.push_str(", ");
+                }
+                first = false;
+                out.push_str("\"requestPayload\": {");
+                out.push_str(payload);
+                let mut inner = payload.is_empty();
+                member(out, &mut inner, "customer", customer);
+                member(out, &mut inner, "items", items);
+                out.push('}');
+            }
+            member(out, &mut first, "responseContext", response);
+            member(out, &mut first, "responsePayload", result);
+            out.push('}');
+        }
+        out.push('}');
+        // Copied into a string of the exact size: a million rules are 300 MB, growing each
+        // by doubling would waste time and a third of that memory.
+        out.as_str().to_owned()
+    }
+}
+
+/// Writes `"key": {members}` into an object being written, unless `members` is empty; `first`
+/// tells whether the object has no member yet.
+fn member(out: &mut String, first: &mut bool, key: &str, members: &str) {
+    if members.is_empty() {
+        return;
+    }
+    if !*first {
+        out.push_str(", ");
+    }
+    *first = false;
+    out.push('"');
+    out.push_str(key);
+    out.push_str("\": {");
+    out.push_str(members);
+    out.push('}');
+}
+
+/// Which invocations a rule is about, hence which `condition` and `detail-type` it names.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Outcome {
+    /// Successes: the rule reads the response payload's `action`, `total`, ...
+    Success,
+    /// Failures: the rule reads `functionError`, `errorType`, ...
+    Failure,
+    /// Either: the rule reads only what every record has.
+    Any,
+}
+
+/// Adds the part of a rule that nearly every rule of a router shares with thousands of others:
+/// `source: ["lambda"]` and/or the `detail-type`, and the `condition`, drawn from their few
+/// values in proportions like those of real rule sets (and consistent with each other, so that
+/// the rule can match).
+fn envelope(fields: &mut Fields, rng: &mut Rng, outcome: Outcome) {
+    let success = match outcome {
+        Outcome::Success => true,
+        Outcome::Failure => false,
+        Outcome::Any => rng.chance(50),
+    };
+    let names = rng.below(4); // 0: source only, 1: detail-type only, 2-3: both
+    if names != 1 {
+        fields.add(path::SOURCE, format_args!(r#"["lambda"]"#));
+    }
+    if names != 0 {
+        if rng.chance(15) {
+            // Both types in one list: the rule leaves the choice to `condition`.
+            fields.add(
+                path::DETAIL_TYPE,
+                format_args!(r#"["{SUCCESS_TYPE}", "{FAILURE_TYPE}"]"#),
+            );
+        } else {
+            let ty = if success { SUCCESS_TYPE } else { FAILURE_TYPE };
+            fields.add(path::DETAIL_TYPE, format_args!(r#"["{ty}"]"#));
+        }
+    }
+    let condition = if success {
+        r#"["Success"]"#
+    } else {
+        match rng.below(5) {
+            0 | 1 => r#"["RetriesExhausted"]"#,
+            2 => r#"["EventAgeExceeded"]"#,
+            _ => r#"["RetriesExhausted", "EventAgeExceeded"]"#,
+        }
+    };
+    fields.add(path::CONDITION, format_args!("{condition}"));
+}
+
+/// Adds what makes a rule its own: a condition on a field with many values, met by about one
+/// record in ten thousand (from 1 in 50,000 to 1 in 4,000), so that a set of 100,000 rules
+/// matches a handful of rules per record. Skips the choices that would name a field the rule
+/// already has.
+fn selective(fields: &mut Fields, rng: &mut Rng) {
+    loop {
+        match rng.below(6) {
+            0 if !fields.has(path::CUSTOMER_ID) => {
+                fields.add(
+                    path::CUSTOMER_ID,
+                    format_args!(r#"["c-{}"]"#, rng.below(50_000)),
+                );
+            }
+            1 if !fields.has(path::CUSTOMER_ID) => {
+                // `c-1234` is a prefix of `c-1234` and `c-12340`..`c-12349`: 11 customers.
+                fields.add(
+                    path::CUSTOMER_ID,
+                    format_args!(r#"[{{"prefix": "c-{}"}}]"#, 1000 + rng.below(4000)),
+                );
+            }
+            2 if !fields.has(path::ORDER_ID) => {
+                fields.add(
+                    path::ORDER_ID,
+                    format_args!(r#"[{{"suffix": "{:04}"}}]"#, rng.below(10_000)),
+                );
+            }
+            3 if !fields.has(path::REQUEST_ID) => {
+                fields.add(
+                    path::REQUEST_ID,
+                    format_args!(r#"[{{"prefix": "{:03x}"}}]"#, rng.below(0x1000)),
+                );
+            }
+            4 if !fields.has(path::SKU) => item(fields, rng),
+            5 if !fields.has(path::EMAIL) => {
+                fields.add(
+                    path::EMAIL,
+                    format_args!(r#"["user{}@example.com"]"#, rng.below(50_000)),
+                );
+            }
+            _ => continue,
+        }
+        return;
+    }
+}
+
+/// Adds an item's sku, quantity and price band: three fields that must hold in the same
+/// element of `items` (one record in about ten thousand has such an item).
+fn item(fields: &mut Fields, rng: &mut Rng) {
+    fields.add(
+        path::SKU,
+        format_args!(
+            r#"["{}-{}"]"#,
+            rng.pick(&["A", "B", "C", "D"]),
+            rng.below(100)
+        ),
+    );
+    fields.add(path::QTY, format_args!("[{}]", rng.below(5) + 1));
+    let low = rng.below(490);
+    fields.add(
+        path::PRICE,
+        format_args!(r#"[{{"numeric": [">=", {low}, "<", {}]}}]"#, low + 10),
+    );
+}
+
+/// `count` rules of a set generated rule by rule by `rule` (given the rule's index).
+fn rule_set(
+    count: usize,
+    seed: u64,
+    mut rule: impl FnMut(usize, &mut Fields, &mut Rng),
+) -> Vec<(String, String)> {
+    let mut rng = Rng::new(seed);
+    let mut fields = Fields::default();
+    let mut rules = Vec::with_capacity(count);
+    for i in 0..count {
+        fields.clear();
+        rule(i, &mut fields, &mut rng);
+        rules.push((format!("rule-{i}"), fields.pattern()));
+    }
+    rules
+}
+
+/// `count` rules of a Lambda Destinations router over [`destination_record`]s, in the
+/// `--rules` format (rule name, pattern text).
+///
+/// Real rule sets share values: every rule here names `source: ["lambda"]` and/or the
+/// `detail-type` (one of the two, now and then both in a list) and a `condition` (one, or the
+/// two of failures in a list), so that each such value is shared by a large part of the rules
+/// (`source: ["lambda"]` by three in four). What makes each rule its own cycles over a
+/// `functionArn` prefix (mostly of a function no record has; one in 64 is a real function and
+/// version), a customer id, a narrow band of the response's `total`, an `anything-but` on the
+/// `action` with a selective field, an item's sku, quantity and price (in one element),
+/// `functionError: [{"exists": false}]` with a customer id, a `suffix` of the order id or of the
+/// request id, and an `equals-ignore-case` on the customer id or the error type. The first four
+/// rules are the router's catch-alls (every failure, server errors, one function's successes,
+/// expired events).
+///
+/// On the records of seed 1, a record matches 0.64 rules on average at 1,000 rules (0.54 of them
+/// the catch-alls), 1.1 at 5,000 and 9.5 at 100,000 (24 at most). Every rule set is a prefix of
+/// the next larger one with the same seed.
+///
+/// ```
+/// use evmatch::{corpus, Ruleset};
+///
+/// let rules = corpus::router_rules(100, 1);
+/// assert_eq!(rules[..10], corpus::router_rules(10, 1)[..]);
+/// assert!(rules.iter().all(|(_, p)| p.contains(r#""condition": ["#)));
+/// let set = Ruleset::new();
+/// for (name, pattern) in &rules {
+///     set.add_json(name.clone(), pattern)?;
+/// }
+/// let failure = std::fs::read("corpus/destinations/failure.json").unwrap();
+/// assert!(set.matches(&failure)?.contains(&"rule-0".to_string())); // every failure
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn router_rules(count: usize, seed: u64) -> Vec<(String, String)> {
+    const HEADS: [&str; 4] = [
+        // Every failure, to a dead-letter queue.
+        r#"{"source": ["lambda"], "detail-type": ["Lambda Function Invocation Result - Failure"], "detail": {"requestContext": {"condition": ["RetriesExhausted", "EventAgeExceeded"]}}}"#,
+        // Server errors, to an alarm.
+        r#"{"source": ["lambda"], "detail": {"requestContext": {"condition": ["RetriesExhausted"]}, "responseContext": {"statusCode": [500]}}}"#,
+        // One function's successes in one region, to its downstream queue.
+        r#"{"detail-type": ["Lambda Function Invocation Result - Success"], "detail": {"requestContext": {"condition": ["Success"], "functionArn": [{"prefix": "arn:aws:lambda:us-east-1:123456789012:function:payment-capture:"}]}}}"#,
+        // Expired events, to be replayed.
+        r#"{"source": ["lambda"], "detail": {"requestContext": {"condition": ["EventAgeExceeded"]}}}"#,
+    ];
+    let mut rules = rule_set(count, seed, |i, fields, rng| {
+        if i < HEADS.len() {
+            return; // replaced below
+        }
+        match i % 8 {
+            0 => {
+                envelope(fields, rng, Outcome::Any);
+                let region = rng.pick(&["us-east-1", "eu-west-1", "ap-southeast-2"]);
+                let function = rng.pick(FUNCTIONS);
+                if rng.below(64) == 0 {
+                    // A real function and version: the prefix is the whole ARN.
+                    let version = rng.pick(&["$LATEST", "3", "12"]);
+                    fields.add(
+                        path::FUNCTION_ARN,
+                        format_args!(r#"[{{"prefix": "arn:aws:lambda:{region}:123456789012:function:{function}:{version}"}}]"#),
+                    );
+                } else {
+                    // A tenant's copy of a function (`order-intake-4821`): no record has one.
+                    fields.add(
+                        path::FUNCTION_ARN,
+                        format_args!(r#"[{{"prefix": "arn:aws:lambda:{region}:123456789012:function:{function}-{}"}}]"#, rng.below(100_000)),
+                    );
+                }
+            }
+            1 => {
+                envelope(fields, rng, Outcome::Any);
+                fields.add(
+                    path::CUSTOMER_ID,
+                    format_args!(r#"["c-{}"]"#, rng.below(50_000)),
+                );
+            }
+            2 => {
+                envelope(fields, rng, Outcome::Success);
+                let low = rng.below(5000);
+                fields.add(
+                    path::TOTAL,
+                    format_args!(
+                        r#"[{{"numeric": [">=", {low}, "<", {}]}}]"#,
+                        low + 1 + rng.below(5)
+                    ),
+                );
+            }
+            3 => {
+                envelope(fields, rng, Outcome::Success);
+                let first = rng.below(ACTIONS.len() as u64) as usize;
+                if rng.chance(50) {
+                    fields.add(
+                        path::ACTION,
+                        format_args!(r#"[{{"anything-but": ["{}"]}}]"#, ACTIONS[first]),
+                    );
+                } else {
+                    let second = (first + 1) % ACTIONS.len();
+                    fields.add(
+                        path::ACTION,
+                        format_args!(
+                            r#"[{{"anything-but": ["{}", "{}"]}}]"#,
+                            ACTIONS[first], ACTIONS[second]
+                        ),
+                    );
+                }
+                selective(fields, rng);
+            }
+            4 => {
+                envelope(fields, rng, Outcome::Any);
+                item(fields, rng);
+            }
+            5 => {
+                envelope(fields, rng, Outcome::Success);
+                fields.add(
+                    path::FUNCTION_ERROR,
+                    format_args!(r#"[{{"exists": false}}]"#),
+                );
+                fields.add(
+                    path::CUSTOMER_ID,
+                    format_args!(r#"["c-{}"]"#, rng.below(50_000)),
+                );
+            }
+            6 => {
+                envelope(fields, rng, Outcome::Any);
+                if rng.chance(50) {
+                    fields.add(
+                        path::ORDER_ID,
+                        format_args!(r#"[{{"suffix": "{:04}"}}]"#, rng.below(10_000)),
+                    );
+                } else {
+                    fields.add(
+                        path::REQUEST_ID,
+                        format_args!(r#"[{{"suffix": "{:04x}"}}]"#, rng.below(0x10000)),
+                    );
+                }
+            }
+            _ => {
+                if rng.chance(50) {
+                    envelope(fields, rng, Outcome::Any);
+                    fields.add(
+                        path::CUSTOMER_ID,
+                        format_args!(r#"[{{"equals-ignore-case": "C-{}"}}]"#, rng.below(50_000)),
+                    );
+                } else {
+                    // An error type as someone typed it, with a selective order id: one
+                    // failure in five has the type, one order in a thousand the suffix.
+                    envelope(fields, rng, Outcome::Failure);
+                    let (error_type, _) = rng.pick(ERRORS);
+                    let typed = if rng.chance(50) {
+                        error_type.to_ascii_uppercase()
+                    } else {
+                        error_type.to_ascii_lowercase()
+                    };
+                    fields.add(
+                        path::ERROR_TYPE,
+                        format_args!(r#"[{{"equals-ignore-case": "{typed}"}}]"#),
+                    );
+                    fields.add(
+                        path::ORDER_ID,
+                        format_args!(r#"[{{"suffix": "{:03}"}}]"#, rng.below(1000)),
+                    );
+                }
+            }
+        }
+    });
+    for (rule, head) in rules.iter_mut().zip(HEADS) {
+        rule.1 = head.to_string();
+    }
+    rules
+}
+
+/// A bijection of the numbers below 2²⁰, chosen by a seed: rounds of xor with a key,
+/// multiplication by an odd number and xor with a shift of itself (each a bijection modulo
+/// 2²⁰), so that consecutive numbers land far apart.
+struct Shuffle {
+    keys: [(u64, u64); 3],
+}
+
+impl Shuffle {
+    const BITS: u32 = 20;
+    const MASK: u64 = (1 << Self::BITS) - 1;
+
+    fn new(seed: u64) -> Shuffle {
+        let mut rng = Rng::new(seed);
+        let mut key = || {
+            (
+                rng.next_u64() & Self::MASK,
+                (rng.next_u64() & Self::MASK) | 1,
+            )
+        };
+        Shuffle {
+            keys: [key(), key(), key()],
+        }
+    }
+
+    fn apply(&self, mut x: u64) -> u64 {
+        for (key, odd) in self.keys {
+            x ^= key;
+            x = x.wrapping_mul(odd) & Self::MASK;
+            x ^= x >> 11;
+        }
+        x
+    }
+}
+
+/// `count` rules that each pick one value for each of four fields from domains of 32 values,
+/// in the `--rules` format (rule name, pattern text): every value is shared by one rule in 32
+/// (3,125 at 100,000 rules), and every combination is unique up to 1,048,576 rules (beyond
+/// that the combinations come round again, under new names).
+///
+/// The fields, and `source: ["lambda"]` in every rule:
+/// * `detail.requestContext.functionArn`: 8 functions (the 6 of the records and 2 that no
+///   record has) × 2 regions (of the records' 3) × 2 versions (of 3), exactly;
+/// * `detail.requestPayload.customer.tier`: the records' `gold`, `silver`, `basic` and 29
+///   made-up tiers;
+/// * `detail.requestPayload.items.tags`: the records' 7 tags and 25 made-up ones;
+/// * `detail.responsePayload.total`: at least 0, 100, 200, ... 3,100 (most totals are above several of these).
+///
+/// Rule `i` takes the combination numbered by a seeded bijective shuffle of `i`, so that the
+/// first rules already spread over all values. Since a record has one ARN and one tier, it
+/// matches few rules: on the records of seed 1, 0.013 on average at 1,000 rules, 0.26 at
+/// 10,000, 3.1 at 100,000 and 31 at 1,000,000. The tags and the thresholds on `total` are what
+/// let a record match several, so the matches gather in the records whose ARN and tier are
+/// named (at 1,000,000 rules such a record matches up to about 200: every tag and threshold it
+/// meets; two records in three match none). Every rule set is a prefix of the next larger one
+/// with the same seed.
+///
+/// ```
+/// use evmatch::{corpus, Ruleset};
+///
+/// let rules = corpus::product_rules(1000, 1);
+/// assert_eq!(rules[..10], corpus::product_rules(10, 1)[..]);
+/// let distinct: std::collections::HashSet<_> = rules.iter().map(|(_, p)| p).collect();
+/// assert_eq!(distinct.len(), 1000);
+/// let gold = rules.iter().filter(|(_, p)| p.contains(r#""tier": ["gold"]"#)).count();
+/// assert!((15..50).contains(&gold)); // about one in 32
+/// let set = Ruleset::new();
+/// set.add_json("rule-0", &rules[0].1)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn product_rules(count: usize, seed: u64) -> Vec<(String, String)> {
+    const PRODUCT_FUNCTIONS: [&str; 8] = [
+        "order-intake",
+        "payment-capture",
+        "inventory-reserve",
+        "email-sender",
+        "thumbnail",
+        "report-builder",
+        "billing-sync",
+        "search-indexer",
+    ];
+    const TIERS: [&str; 3] = ["gold", "silver", "basic"];
+    const TAGS: [&str; 7] = ["gift", "fragile", "bulk", "express", "eu", "us", "apac"];
+    let shuffle = Shuffle::new(seed);
+    let mut fields = Fields::default();
+    let mut rules = Vec::with_capacity(count);
+    for i in 0..count {
+        let combination = shuffle.apply(i as u64 & Shuffle::MASK);
+        let digit = |field: u32| (combination >> (5 * field)) as usize & 31;
+        fields.clear();
+        fields.add(path::SOURCE, format_args!(r#"["lambda"]"#));
+        let d = digit(0);
+        fields.add(
+            path::FUNCTION_ARN,
+            format_args!(
+                r#"["arn:aws:lambda:{}:123456789012:function:{}:{}"]"#,
+                ["us-east-1", "eu-west-1"][d / 8 % 2],
+                PRODUCT_FUNCTIONS[d % 8],
+                ["$LATEST", "12"][d / 16],
+            ),
+        );
+        let d = digit(1);
+        if d < TIERS.len() {
+            fields.add(path::TIER, format_args!(r#"["{}"]"#, TIERS[d]));
+        } else {
+            fields.add(path::TIER, format_args!(r#"["tier-{d}"]"#));
+        }
+        let d = digit(2);
+        if d < TAGS.len() {
+            fields.add(path::TAGS, format_args!(r#"["{}"]"#, TAGS[d]));
+        } else {
+            fields.add(path::TAGS, format_args!(r#"["tag-{d}"]"#));
+        }
+        fields.add(
+            path::TOTAL,
+            format_args!(r#"[{{"numeric": [">=", {}]}}]"#, digit(3) * 100),
+        );
+        rules.push((format!("rule-{i}"), fields.pattern()));
+    }
+    rules
+}
+
+/// Fields that no [`destination_record`] has.
+const MADE_UP: [Path; 6] = [
+    path::COUPON_CODE,
+    path::VIP,
+    path::REPLAY_NAME,
+    path::RETRY_AFTER,
+    path::GIFT_MESSAGE,
+    path::THROTTLED,
+];
+
+/// Adds one `exists: false` field that the records of `outcome` never have (so that it holds).
+fn absent(fields: &mut Fields, rng: &mut Rng, outcome: Outcome) {
+    let choices: &[Path] = match outcome {
+        Outcome::Success => &[path::FUNCTION_ERROR, path::ERROR_TYPE],
+        Outcome::Failure => &[path::ACTION],
+        Outcome::Any => &[],
+    };
+    loop {
+        // Now and then a made-up field, whatever the outcome.
+        let path = match rng.below(choices.len() as u64 + 2) as usize {
+            n if n < choices.len() => choices[n],
+            _ => *rng.pick(&MADE_UP),
+        };
+        if !fields.has(path) {
+            fields.add(path, format_args!(r#"[{{"exists": false}}]"#));
+            return;
+        }
+    }
+}
+
+/// Adds one `exists: false` field that every record of `outcome` has, so that the rule never
+/// matches one (as rules for a shape of event that no longer comes do).
+fn present(fields: &mut Fields, rng: &mut Rng, outcome: Outcome) {
+    let path = match (outcome, rng.below(2)) {
+        (Outcome::Success, 0) => path::ACTION,
+        (Outcome::Failure, 0) => path::FUNCTION_ERROR,
+        _ => path::EMAIL,
+    };
+    fields.add(path, format_args!(r#"[{{"exists": false}}]"#));
+}
+
+/// The outcome a rule of [`absent_rules`] or [`anything_but_rules`] is about: successes four
+/// times in ten, failures three, either three.
+fn outcome(rng: &mut Rng) -> Outcome {
+    match rng.below(10) {
+        0..=3 => Outcome::Success,
+        4..=6 => Outcome::Failure,
+        _ => Outcome::Any,
+    }
+}
+
+/// `count` rules leaning on `exists: false`, over [`destination_record`]s, in the `--rules`
+/// format (rule name, pattern text).
+///
+/// Nine rules in ten name the shared `source`/`detail-type` and `condition` values (as
+/// [`router_rules`] does), one or two `exists: false` fields (`functionError`, `errorType`,
+/// `action`, `customer.email` or a field no record has, mostly consistent with the condition,
+/// and one rule in seven with `customer.email`, which every record has) and a selective part (a
+/// customer id or prefix, an order id suffix, an email, a request id prefix, or an item). The
+/// tenth rule has only the shared values and `exists: false` fields: one in 512 of those can
+/// match (from a tenth to two thirds of the records, by its condition), the others name a
+/// field that records of their condition always have. On the records of seed 1, a record
+/// matches 0.35 rules on average at 1,000 rules (0.32 of them rule-9, the one such rule that
+/// can match), 0.54 at 5,000 and 13 at 100,000 (26 at most; most of the matches are of the 20
+/// rules of shared values and absent fields that can match). Every rule set is a prefix of the
+/// next larger one with the same seed.
+///
+/// ```
+/// use evmatch::{corpus, Ruleset};
+///
+/// let rules = corpus::absent_rules(100, 1);
+/// assert_eq!(rules[..10], corpus::absent_rules(10, 1)[..]);
+/// assert!(rules.iter().all(|(_, p)| p.contains(r#"{"exists": false}"#)));
+/// let set = Ruleset::new();
+/// for (name, pattern) in &rules {
+///     set.add_json(name.clone(), pattern)?;
+/// }
+/// assert_eq!(set.len(), 100);
+/// # Ok::<(), evmatch::RulesetError>(())
+/// ```
+pub fn absent_rules(count: usize, seed: u64) -> Vec<(String, String)> {
+    rule_set(count, seed, |i, fields, rng| {
+        let outcome = outcome(rng);
+        envelope(fields, rng, outcome);
+        if i % 10 == 9 {
+            // Only shared values and absent fields: such rules could match a large share of
+            // the records, so only one in 512 is left able to.
+            absent(fields, rng, outcome);
+            if rng.chance(50) {
+                absent(fields, rng, outcome);
+            }
+            if (i / 10) % 512 != 0 {
+                present(fields, rng, outcome);
+            }
+            return;
+        }
+        absent(fields, rng, outcome);
+        if rng.chance(15) {
+            fields.add(path::EMAIL, format_args!(r#"[{{"exists": false}}]"#));
+        } else if rng.chance(30) {
+            absent(fields, rng, outcome);
+        }
+        selective(fields, rng);
+    })
+}
+
+/// Adds an `anything-but` over one field (in one of its forms, by `form`) that lets most of the
+/// records of `outcome` through.
+fn anything_but(fields: &mut Fields, rng: &mut Rng, outcome: Outcome, form: usize) {
+    let action = path::ACTION;
+    let error_type = path::ERROR_TYPE;
+    let version = path::EXECUTED_VERSION;
+    let customer = path::CUSTOMER_ID;
+    match form {
+        // A list of strings (only a success has an action, only a failure an error type).
+        0 if outcome == Outcome::Success => {
+            let first = rng.below(ACTIONS.len() as u64) as usize;
+            let second = (first + 1 + rng.below(3) as usize) % ACTIONS.len();
+            fields.add(
+                action,
+                format_args!(
+                    r#"[{{"anything-but": ["{}", "{}"]}}]"#,
+                    ACTIONS[first], ACTIONS[second]
+                ),
+            );
+        }
+        0 => {
+            let (first, _) = rng.pick(&ERRORS[..4]); // the fifth is ValidationError
+            fields.add(
+                error_type,
+                format_args!(r#"[{{"anything-but": ["{first}", "ValidationError"]}}]"#),
+            );
+        }
+        // One string.
+        1 => fields.add(
+            version,
+            format_args!(
+                r#"[{{"anything-but": "{}"}}]"#,
+                rng.pick(&["$LATEST", "3", "12", "7"])
+            ),
+        ),
+        // A list of numbers.
+        2 => {
+            if rng.chance(50) {
+                fields.add(
+                    path::STATUS_CODE,
+                    format_args!(r#"[{{"anything-but": [500, 502, 503]}}]"#),
+                );
+            } else {
+                fields.add(
+                    path::INVOKE_COUNT,
+                    format_args!(r#"[{{"anything-but": [{}]}}]"#, 1 + rng.below(3)),
+                );
+            }
+        }
+        // A prefix.
+        3 => {
+            if rng.chance(50) {
+                fields.add(
+                    customer,
+                    format_args!(
+                        r#"[{{"anything-but": {{"prefix": "c-{}"}}}}]"#,
+                        1 + rng.below(9)
+                    ),
+                );
+            } else {
+                fields.add(
+                    version,
+                    format_args!(r#"[{{"anything-but": {{"prefix": "$"}}}}]"#),
+                );
+            }
+        }
+        // A suffix.
+        4 if outcome == Outcome::Failure => fields.add(
+            error_type,
+            format_args!(r#"[{{"anything-but": {{"suffix": ".Timeout"}}}}]"#),
+        ),
+        4 => fields.add(
+            customer,
+            format_args!(r#"[{{"anything-but": {{"suffix": "{}"}}}}]"#, rng.below(10)),
+        ),
+        // Equals-ignore-case.
+        5 if outcome == Outcome::Success => fields.add(
+            action,
+            format_args!(
+                r#"[{{"anything-but": {{"equals-ignore-case": ["{}"]}}}}]"#,
+                rng.pick(ACTIONS).to_ascii_uppercase()
+            ),
+        ),
+        5 => fields.add(
+            error_type,
+            format_args!(
+                r#"[{{"anything-but": {{"equals-ignore-case": ["typeerror", "STATES.TIMEOUT"]}}}}]"#
+            ),
+        ),
+        // A wildcard, or a list of them.
+        _ => match rng.below(3) {
+            0 => fields.add(
+                customer,
+                format_args!(
+                    r#"[{{"anything-but": {{"wildcard": "c-*{}"}}}}]"#,
+                    rng.below(10)
+                ),
+            ),
+            1 => {
+                let first = rng.below(FUNCTIONS.len() as u64) as usize;
+                fields.add(
+                path::FUNCTION_ARN,
+                format_args!(
+                    r#"[{{"anything-but": {{"wildcard": ["*:function:{}:*", "*:function:{}:*"]}}}}]"#,
+                    FUNCTIONS[first],
+                    FUNCTIONS[(first + 1) % FUNCTIONS.len()]
+                ),
+            )
+            }
+            _ => fields.add(
+                version,
+                format_args!(r#"[{{"anything-but": {{"wildcard": "$*"}}}}]"#),
+            ),
+        },
+    }
+}
+
+/// An `anything-but` that excludes every value the records of `outcome` have in its field, as
+/// a rule watching for unknown values does; with `leave_one` it leaves one value out, so that
+/// the rule matches the records that have it.
+fn exhaustive_anything_but(fields: &mut Fields, rng: &mut Rng, outcome: Outcome, leave_one: bool) {
+    let list = |values: &[&str], skip: Option<usize>| {
+        let mut out = String::new();
+        for (n, value) in values.iter().enumerate() {
+            if Some(n) != skip {
+                let comma = if out.is_empty() { "" } else { ", " };
+                let _ = write!(out, r#"{comma}"{value}""#);
+            }
+        }
+        out
+    };
+    let error_types: Vec<&str> = ERRORS.iter().map(|(t, _)| *t).collect();
+    let (path, values): (Path, &[&str]) = match (outcome, rng.below(2)) {
+        (Outcome::Success, 0) => (path::ACTION, ACTIONS),
+        (Outcome::Success, _) => (path::PAYLOAD_SOURCE, PAYLOAD_SOURCES),
+        (Outcome::Failure, 0) => (path::ERROR_TYPE, &error_types),
+        (Outcome::Failure, _) => (path::FUNCTION_ERROR, &["Unhandled", "Handled"]),
+        (Outcome::Any, 0) => (path::EXECUTED_VERSION, &["$LATEST", "3", "12"]),
+        (Outcome::Any, _) => {
+            // Every customer id starts `c-`; leaving one out means excluding a narrower
+            // prefix.
+            let prefix = if leave_one { "c-1" } else { "c-" };
+            fields.add(
+                path::CUSTOMER_ID,
+                format_args!(r#"[{{"anything-but": {{"prefix": "{prefix}"}}}}]"#),
+            );
+            return;
+        }
+    };
+    let skip = leave_one.then(|| rng.below(values.len() as u64) as usize);
+    fields.add(
+        path,
+        format_args!(r#"[{{"anything-but": [{}]}}]"#, list(values, skip)),
+    );
+}
+
+/// `count` rules leaning on `anything-but`, over [`destination_record`]s, in the `--rules`
+/// format (rule name, pattern text).
+///
+/// Nine rules in ten name the shared `source`/`detail-type` and `condition` values (as
+/// [`router_rules`] does), an `anything-but` in one of its forms (a list of strings, one
+/// string, a list of numbers, `prefix`, `suffix`, `equals-ignore-case`, `wildcard` or a list of
+/// wildcards) over the action, error type, executed version, customer id, status code, invoke
+/// count or function ARN, letting most records through (two rules in ten have a second one, on
+/// another field), and a selective part (a customer id or prefix, an order id suffix, an email,
+/// a request id prefix, or an item). The tenth rule watches for unknown values: shared values
+/// and an `anything-but` listing every value the records have in a field, so that it never
+/// matches, except one in 512 that leaves one value out. On the records of seed 1, a record
+/// matches 0.18 rules on average at 1,000 rules (0.15 of them rule-9, the one watch that
+/// leaves a value out), 0.28 at 5,000 and 6.4 at 100,000 (18 at most). Every rule set is a
+/// prefix of the next larger one with the same seed.
+///
+/// ```
+/// use evmatch::{corpus, Ruleset};
+///
+/// let rules = corpus::anything_but_rules(100, 1);
+/// assert_eq!(rules[..10], corpus::anything_but_rules(10, 1)[..]);
+/// assert!(rules.iter().all(|(_, p)| p.contains(r#""anything-but""#)));
+/// let set = Ruleset::new();
+/// for (name, pattern) in &rules {
+///     set.add_json(name.clone(), pattern)?;
+/// }
+/// assert_eq!(set.len(), 100);
+/// # Ok::<(), evmatch::RulesetError>(())
+/// ```
+pub fn anything_but_rules(count: usize, seed: u64) -> Vec<(String, String)> {
+    rule_set(count, seed, |i, fields, rng| {
+        let outcome = outcome(rng);
+        envelope(fields, rng, outcome);
+        if i % 10 == 9 {
+            exhaustive_anything_but(fields, rng, outcome, (i / 10) % 512 == 0);
+            return;
+        }
+        anything_but(fields, rng, outcome, i % 10 % 7);
+        if i % 10 >= 7 {
+            // Two exclusions in one rule, over different fields.
+            loop {
+                let form = rng.below(7) as usize;
+                anything_but(fields, rng, outcome, form);
+                if !fields.repeats_last() {
+                    break;
+                }
+                fields.pop();
+            }
+        }
+        selective(fields, rng);
+    })
+}
+
 /// A moment in November 2026: day, hour, minute, second, millisecond.
 fn moment(rng: &mut Rng) -> (u64, u64, u64, u64, u64) {
     (
@@ -837,4 +1761,224 @@ pub fn invocation(rng: &mut Rng) -> String {
 /// ```
 pub fn invocations(count: usize, seed: u64) -> String {
     lines(count, seed, invocation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Pattern, Ruleset};
+
+    type Generator = fn(usize, u64) -> Vec<(String, String)>;
+
+    const GENERATORS: [(&str, Generator); 4] = [
+        ("router", router_rules),
+        ("product", product_rules),
+        ("absent", absent_rules),
+        ("anything-but", anything_but_rules),
+    ];
+
+    /// The names of the rules that match each of the 300 records of seed 1, after adding every
+    /// rule to a rule set (each must be valid).
+    fn matches(rules: &[(String, String)]) -> Vec<Vec<String>> {
+        let set = Ruleset::new();
+        for (name, pattern) in rules {
+            set.add_json(name.clone(), pattern)
+                .unwrap_or_else(|e| panic!("{name}: {pattern}: {e}"));
+        }
+        assert_eq!(set.len(), rules.len());
+        destination_records(300, 1)
+            .lines()
+            .map(|record| set.matches(record.as_bytes()).unwrap())
+            .collect()
+    }
+
+    /// How many matches in all, and how many of rules `named` (by index).
+    fn count(matches: &[Vec<String>], named: impl Fn(usize) -> bool) -> (usize, usize) {
+        let all = matches.iter().map(Vec::len).sum();
+        let of = matches
+            .iter()
+            .flatten()
+            .filter(|name| named(name["rule-".len()..].parse().unwrap()))
+            .count();
+        (all, of)
+    }
+
+    #[test]
+    fn every_set_is_a_prefix_of_the_next_larger_one() {
+        for (set, generate) in GENERATORS {
+            let large = generate(100, 7);
+            assert_eq!(large.len(), 100);
+            assert_eq!(large[..10], generate(10, 7)[..], "{set}");
+            assert_eq!(large, generate(100, 7), "{set}: same seed, same rules");
+            assert_ne!(large, generate(100, 8), "{set}: another seed, other rules");
+            assert!(generate(0, 1).is_empty());
+            for (i, (name, _)) in large.iter().enumerate() {
+                assert_eq!(*name, format!("rule-{i}"));
+            }
+        }
+    }
+
+    #[test]
+    fn patterns_are_what_aws_accepts() {
+        for (set, generate) in GENERATORS {
+            for (name, text) in generate(1000, 3) {
+                // Parsing checks the values (numbers within ±5e9 with six decimals at most,
+                // wildcard complexity); what it does not check, checked here.
+                let pattern = Pattern::parse(&text).unwrap_or_else(|e| panic!("{set} {name}: {e}"));
+                assert!(!text.contains("[]"), "{set} {name}: empty list in {text}");
+                assert!(pattern.complexity() <= 10, "{set} {name}");
+                for branch in pattern.branches() {
+                    assert!((1..=64).contains(&branch.fields().len()), "{set} {name}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn router_rules_share_values_and_match_a_handful() {
+        let rules = router_rules(1000, 1);
+        let shared = rules
+            .iter()
+            .filter(|(_, p)| p.contains(r#""source": ["lambda"]"#) || p.contains("detail-type"))
+            .count();
+        assert_eq!(shared, 1000);
+        assert!(rules.iter().all(|(_, p)| p.contains(r#""condition": ["#)));
+        let matches = matches(&rules);
+        // Measured: 193 matches in all (0.64 a record), 162 of them the four catch-alls
+        // (rule-0, every failure, alone 96), 31 of the other 996 rules; 3 at most a record.
+        let (all, tail) = count(&matches, |i| i >= 4);
+        assert!((100..=300).contains(&all), "{all}");
+        assert!((10..=80).contains(&tail), "{tail}");
+        assert!(matches.iter().all(|m| m.len() <= 8));
+        let failures = matches
+            .iter()
+            .filter(|m| m.contains(&"rule-0".into()))
+            .count();
+        assert!((60..=130).contains(&failures), "{failures}"); // about 30% fail
+    }
+
+    #[test]
+    fn router_rules_match_a_handful_at_five_thousand() {
+        // Measured: 323 matches (1.08 a record), 4 at most; the 4,996 selective rules add 161,
+        // about 0.1 a record for each thousand rules (about 9 at 100,000 rules).
+        let matches = matches(&router_rules(5000, 1));
+        let (all, tail) = count(&matches, |i| i >= 4);
+        assert!((200..=600).contains(&all), "{all}");
+        assert!((80..=320).contains(&tail), "{tail}");
+        assert!(matches.iter().all(|m| m.len() <= 10));
+    }
+
+    #[test]
+    fn product_rules_are_unique_combinations_spread_over_every_value() {
+        // The shuffle is a bijection of the numbers below 2^20.
+        let shuffle = Shuffle::new(1);
+        let mut seen = vec![false; 1 << 20];
+        for i in 0..1 << 20 {
+            let x = shuffle.apply(i) as usize;
+            assert!(!seen[x], "{i}");
+            seen[x] = true;
+        }
+        let rules = product_rules(20_000, 1);
+        let distinct: std::collections::HashSet<_> = rules.iter().map(|(_, p)| p).collect();
+        assert_eq!(distinct.len(), rules.len());
+        // The first thousand rules use every value of every field, each about 31 times.
+        let first = &rules[..1000];
+        let uses = |value: &str| first.iter().filter(|(_, p)| p.contains(value)).count();
+        for d in 3..32 {
+            assert!(
+                (15..=50).contains(&uses(&format!("\"tier-{d}\""))),
+                "tier-{d}"
+            );
+        }
+        for d in 7..32 {
+            assert!(
+                (15..=50).contains(&uses(&format!("\"tag-{d}\""))),
+                "tag-{d}"
+            );
+        }
+        for d in 0..32 {
+            let total = format!(r#"[">=", {}]"#, d * 100);
+            assert!((15..=50).contains(&uses(&total)), "{total}");
+        }
+        for function in FUNCTIONS {
+            assert!((60..=190).contains(&uses(&format!(":function:{function}:"))));
+        }
+    }
+
+    #[test]
+    fn product_rules_match_some_records() {
+        // One ARN and one tier in 32 each make a match rare at 1,000 rules (measured: 4
+        // matches of 2 rules) and common at 10,000 (79 matches, 50 records of 300).
+        let few = matches(&product_rules(1000, 1));
+        let (all, _) = count(&few, |_| true);
+        assert!((1..=30).contains(&all), "{all}");
+        let many = matches(&product_rules(10_000, 1));
+        let (all, _) = count(&many, |_| true);
+        assert!((30..=200).contains(&all), "{all}");
+        let records = many.iter().filter(|m| !m.is_empty()).count();
+        assert!((20..=120).contains(&records), "{records}");
+        assert!(many.iter().all(|m| m.len() <= 10));
+    }
+
+    #[test]
+    fn absent_rules_lean_on_exists_false() {
+        let rules = absent_rules(1000, 1);
+        assert!(rules
+            .iter()
+            .all(|(_, p)| p.contains(r#"[{"exists": false}]"#)));
+        let matches = matches(&rules);
+        // Measured: 105 matches (0.35 a record): 96 of rule-9 (the one rule of shared values
+        // and absent fields that can match), 9 of the 900 selective rules; the other 99
+        // rules of shared values and absent fields never match.
+        let pure = |i: usize| i % 10 == 9;
+        let (all, selective) = count(&matches, |i| !pure(i));
+        let (_, unmatchable) = count(&matches, |i| pure(i) && i != 9);
+        assert!((50..=200).contains(&all), "{all}");
+        assert!((2..=40).contains(&selective), "{selective}");
+        assert_eq!(unmatchable, 0);
+        assert!(matches.iter().all(|m| m.len() <= 6));
+        // At 5,000 rules (measured: 163 matches, 3 at most), the 4,500 selective rules match 67
+        // times.
+        let matches = self::matches(&absent_rules(5000, 1));
+        let (all, selective) = count(&matches, |i| !pure(i));
+        assert!((100..=350).contains(&all), "{all}");
+        assert!((30..=140).contains(&selective), "{selective}");
+    }
+
+    #[test]
+    fn anything_but_rules_lean_on_anything_but() {
+        let rules = anything_but_rules(1000, 1);
+        assert!(rules
+            .iter()
+            .all(|(_, p)| p.contains(r#"[{"anything-but": "#)));
+        for form in [
+            r#"{"anything-but": ["#,
+            r#"{"anything-but": [5"#,
+            r#"{"anything-but": "#,
+            r#"{"anything-but": {"prefix": "#,
+            r#"{"anything-but": {"suffix": "#,
+            r#"{"anything-but": {"equals-ignore-case": ["#,
+            r#"{"anything-but": {"wildcard": "#,
+            r#"{"anything-but": {"wildcard": ["#,
+        ] {
+            assert!(rules.iter().any(|(_, p)| p.contains(form)), "{form}");
+        }
+        let matches = matches(&rules);
+        // Measured: 54 matches (0.18 a record): 46 of rule-9 (the one unknown-value watch
+        // that leaves a value out), 8 of the 900 selective rules; the other watches never
+        // match.
+        let watch = |i: usize| i % 10 == 9;
+        let (all, selective) = count(&matches, |i| !watch(i));
+        let (_, unmatchable) = count(&matches, |i| watch(i) && i != 9);
+        assert!((20..=150).contains(&all), "{all}");
+        assert!((2..=40).contains(&selective), "{selective}");
+        assert_eq!(unmatchable, 0);
+        assert!(matches.iter().all(|m| m.len() <= 6));
+        // At 5,000 rules (measured: 85 matches, 2 at most), the 4,500 selective rules match 39
+        // times.
+        let matches = self::matches(&anything_but_rules(5000, 1));
+        let (all, selective) = count(&matches, |i| !watch(i));
+        assert!((50..=200).contains(&all), "{all}");
+        assert!((15..=90).contains(&selective), "{selective}");
+    }
 }

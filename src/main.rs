@@ -114,15 +114,20 @@ enum Command {
     /// JSON, rule sets in the --rules format.
     #[command(
         after_help = "Examples:\n  evmatch corpus citylots --count 50000 --seed 1 > citylots.ndjson\n  \
-            evmatch corpus rules-mixed --count 100000 --seed 1 > rules-100k.json"
+            evmatch corpus rules-mixed --count 100000 --seed 1 > rules-100k.json\n  \
+            evmatch corpus rules-router --count 100000 --seed 1 > router-100k.json"
     )]
     Corpus {
         /// What to write: `citylots` (GeoJSON features shaped like San Francisco's CityLots),
         /// `destinations` (AWS Lambda Destinations execution records in their EventBridge
         /// envelope), `invocations` (outcomes of asynchronous invocations, the input of
-        /// `examples/destination_router.rs`), or a scaling rule set over the destination
-        /// records: `rules-exact` (exact matches on an order id) or `rules-mixed` (every
-        /// operator).
+        /// `examples/destination_router.rs`), or a rule set over the destination records:
+        /// `rules-exact` (exact matches on an order id), `rules-mixed` (every operator),
+        /// `rules-router` (a Lambda Destinations router: shared source, detail-type and
+        /// condition values, each rule with a selective part of its own), `rules-product`
+        /// (one value for each of four fields from 32, every combination unique),
+        /// `rules-absent` (leaning on `exists: false`) or `rules-anything-but` (leaning on
+        /// `anything-but` in all its forms).
         #[arg(value_enum)]
         kind: CorpusKind,
         /// How many events (or rules).
@@ -181,6 +186,10 @@ enum CorpusKind {
     Invocations,
     RulesExact,
     RulesMixed,
+    RulesRouter,
+    RulesProduct,
+    RulesAbsent,
+    RulesAnythingBut,
 }
 
 /// A failure to report on stderr, with exit code 2.
@@ -833,31 +842,44 @@ fn draw_progress(elapsed: Duration, total: Duration, events: u64) {
 }
 
 fn write_corpus(kind: CorpusKind, count: usize, seed: u64) -> Result<(), Failure> {
+    use evmatch::corpus;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let write_error = |e: std::io::Error| Failure(format!("cannot write: {e}"));
-    let generate: fn(&mut evmatch::corpus::Rng) -> String = match kind {
-        CorpusKind::Citylots => evmatch::corpus::citylot,
-        CorpusKind::Destinations => evmatch::corpus::destination_record,
-        CorpusKind::Invocations => evmatch::corpus::invocation,
-        CorpusKind::RulesExact | CorpusKind::RulesMixed => {
-            // A rule set is one JSON object (the --rules format), one rule per line.
-            let rules = evmatch::corpus::scaling_rules(count, kind == CorpusKind::RulesMixed, seed);
-            writeln!(out, "{{").map_err(write_error)?;
-            for (i, (name, pattern)) in rules.iter().enumerate() {
-                let mut quoted = String::new();
-                evmatch::json::write_string(&mut quoted, name).ok();
-                let comma = if i + 1 < rules.len() { "," } else { "" };
-                writeln!(out, "  {quoted}: {pattern}{comma}").map_err(write_error)?;
+    let rules: fn(usize, u64) -> Vec<(String, String)> = match kind {
+        CorpusKind::Citylots | CorpusKind::Destinations | CorpusKind::Invocations => {
+            let generate: fn(&mut corpus::Rng) -> String = match kind {
+                CorpusKind::Citylots => corpus::citylot,
+                CorpusKind::Destinations => corpus::destination_record,
+                _ => corpus::invocation,
+            };
+            let mut rng = corpus::Rng::new(seed);
+            for _ in 0..count {
+                writeln!(out, "{}", generate(&mut rng)).map_err(write_error)?;
             }
-            writeln!(out, "}}").map_err(write_error)?;
             return out.flush().map_err(write_error);
         }
+        CorpusKind::RulesExact => |count, seed| corpus::scaling_rules(count, false, seed),
+        CorpusKind::RulesMixed => |count, seed| corpus::scaling_rules(count, true, seed),
+        CorpusKind::RulesRouter => corpus::router_rules,
+        CorpusKind::RulesProduct => corpus::product_rules,
+        CorpusKind::RulesAbsent => corpus::absent_rules,
+        CorpusKind::RulesAnythingBut => corpus::anything_but_rules,
     };
-    let mut rng = evmatch::corpus::Rng::new(seed);
-    for _ in 0..count {
-        writeln!(out, "{}", generate(&mut rng)).map_err(write_error)?;
+    write_rules(out, &rules(count, seed))
+}
+
+/// Writes a rule set as one JSON object (the --rules format), one rule per line.
+fn write_rules(mut out: impl Write, rules: &[(String, String)]) -> Result<(), Failure> {
+    let write_error = |e: std::io::Error| Failure(format!("cannot write: {e}"));
+    writeln!(out, "{{").map_err(write_error)?;
+    for (i, (name, pattern)) in rules.iter().enumerate() {
+        let mut quoted = String::new();
+        evmatch::json::write_string(&mut quoted, name).ok();
+        let comma = if i + 1 < rules.len() { "," } else { "" };
+        writeln!(out, "  {quoted}: {pattern}{comma}").map_err(write_error)?;
     }
+    writeln!(out, "}}").map_err(write_error)?;
     out.flush().map_err(write_error)
 }
 
