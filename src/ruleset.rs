@@ -459,6 +459,28 @@ struct BranchInfo {
     chain: SmallVec<[StateId; 4]>,
 }
 
+impl BranchInfo {
+    /// Whether slot `slot` is a guard: a field of plain `exists: false`, checked once the
+    /// walk reaches the branch's end rather than walked. An event that has such a field then
+    /// costs a group of branches one check, where a state per absence would be entered by
+    /// every event that gets that far. A branch of absences alone walks them (it has nothing
+    /// else to be reached by).
+    fn is_guard(&self, slot: usize) -> bool {
+        is_plain_absence(&self.fields[slot]) && !self.fields.iter().all(is_plain_absence)
+    }
+
+    /// The paths of the guards, sorted.
+    fn guards(&self) -> tree::Guards {
+        let mut guards: tree::Guards = (0..self.fields.len())
+            .filter(|&slot| self.is_guard(slot))
+            .map(|slot| self.paths[slot])
+            .collect();
+        guards.sort_unstable();
+        guards.dedup();
+        guards
+    }
+}
+
 /// The range of `outer` (sorted outermost array positions) in array `array`. Searches only
 /// when some value lies outside it: in the common case (every value of the path in one
 /// array, the items of an order) the range is the whole list.
@@ -657,9 +679,10 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         }
         let walk: SmallVec<[(PathId, &FieldCondition); 8]> = tree::order(fields)
             .into_iter()
+            .filter(|&slot| !info.is_guard(slot))
             .map(|slot| (info.paths[slot], &fields[slot]))
             .collect();
-        info.chain = self.tree.insert(id, &walk);
+        info.chain = self.tree.insert(id, &walk, &info.guards());
         let key = BranchKey::new(name_index, !verified);
         Arc::make_mut(&mut self.keys).push(key);
         self.branches.push(Arc::new(info));
@@ -723,7 +746,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             };
             Arc::make_mut(&mut self.keys)[id as usize] = BranchKey::REMOVED;
             self.live -= 1;
-            self.tree.remove(id, &info.chain);
+            self.tree.remove(id, &info.chain, &info.guards());
         }
         true
     }
@@ -832,7 +855,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         for (path, targets) in self.tree.root_absent.iter() {
             if scratch.may_be_absent(*path) {
                 for &t in targets {
-                    scratch.touched.open(t, epoch);
+                    scratch.touched.open(t, epoch, UNRESTRICTED);
                 }
             }
         }
@@ -841,7 +864,12 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         let mut grouped = false;
         let mut next = 0;
         while let Some(&id) = scratch.touched.ids.get(next) {
-            let head = scratch.touched.heads[next];
+            // Whose via list restricts the walk on from here.
+            let parent = scratch.touched.restrict[next];
+            let head = match parent {
+                UNRESTRICTED => OPEN,
+                r => scratch.touched.heads[r as usize],
+            };
             next += 1;
             let Some(state) = self.tree.states.get(id as usize) else {
                 continue;
@@ -853,6 +881,29 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             let Some(onward) = state.next.as_deref() else {
                 continue;
             };
+            if let Some(table) = &onward.guard_table {
+                let mut present = 0;
+                for (bit, &path) in table.paths.iter().enumerate() {
+                    if !scratch.may_be_absent(path) {
+                        present |= 1 << bit;
+                    }
+                }
+                scratch.work.lookups += table.paths.len() as u64;
+                for &group in &table.satisfied[present] {
+                    for &branch in &onward.guarded[group as usize].1 {
+                        self.decide_branch(branch, event, scratch, &mut hits, found);
+                    }
+                }
+            } else {
+                for (guards, branches) in &onward.guarded {
+                    scratch.work.lookups += guards.len() as u64;
+                    if guards.iter().all(|&path| scratch.may_be_absent(path)) {
+                        for &branch in branches {
+                            self.decide_branch(branch, event, scratch, &mut hits, found);
+                        }
+                    }
+                }
+            }
             // The values in arrays that led here, when they are few: the walk goes on only
             // in their elements.
             let mut anchors = [NO_LEAF; RESTRICT_BELOW];
@@ -897,7 +948,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                     }
                 }
                 match out {
-                    Out::Few(targets) => self.step_few(targets, &usable, event, scratch),
+                    Out::Few(targets) => self.step_few(targets, &usable, event, scratch, parent),
                     Out::Many(many) => {
                         for &leaf in &usable {
                             let l = scratch.leaves[leaf as usize];
@@ -910,7 +961,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                                 &mut scratch.folded,
                                 &mut scratch.set,
                                 &mut |hit: Hit| {
-                                    touched.reach(hit.branch, epoch, leaf, in_array, via)
+                                    touched.reach(hit.branch, epoch, leaf, in_array, via, parent)
                                 },
                             );
                         }
@@ -920,7 +971,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             for (path, targets) in &onward.absent {
                 if scratch.may_be_absent(*path) {
                     for &t in targets {
-                        scratch.touched.open(t, epoch);
+                        scratch.touched.open(t, epoch, parent);
                     }
                 }
             }
@@ -931,34 +982,34 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
 
     /// Takes the transitions `targets` (a few, tested one by one) on the values `leaves`.
     /// A target reached by a value outside every array goes with any values: it is not
-    /// tested again, and the walk stops once every target is reached so.
-    fn step_few(&self, targets: &[StateId], leaves: &[u32], event: &[u8], scratch: &mut Scratch) {
+    /// tested again.
+    fn step_few(
+        &self,
+        targets: &[StateId],
+        leaves: &[u32],
+        event: &[u8],
+        scratch: &mut Scratch,
+        parent: u32,
+    ) {
         let epoch = scratch.epoch;
-        let mut left = targets
-            .iter()
-            .filter(|&&t| !scratch.touched.is_open(t, epoch))
-            .count();
-        for &leaf in leaves {
-            if left == 0 {
-                break;
+        for &t in targets {
+            if scratch.touched.is_open(t, epoch) {
+                continue;
             }
-            let l = scratch.leaves[leaf as usize];
-            let value = leaf_scalar(&scratch.values, &l, event);
-            let in_array = l.positions.1 > 0;
-            for &t in targets {
-                if scratch.touched.is_open(t, epoch) {
-                    continue;
-                }
-                let Some(target) = self.tree.states.get(t as usize) else {
-                    continue;
-                };
+            let Some(target) = self.tree.states.get(t as usize) else {
+                continue;
+            };
+            for &leaf in leaves {
+                let l = scratch.leaves[leaf as usize];
+                let value = leaf_scalar(&scratch.values, &l, event);
                 scratch.work.lookups += 1;
                 if target.matchers.iter().any(|m| scalar_matches(m, &value)) {
+                    let in_array = l.positions.1 > 0;
                     scratch
                         .touched
-                        .reach(t, epoch, leaf, in_array, &mut scratch.via);
+                        .reach(t, epoch, leaf, in_array, &mut scratch.via, parent);
                     if !in_array {
-                        left -= 1;
+                        break;
                     }
                 }
             }
@@ -998,8 +1049,14 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             for (slot, path) in info.paths.iter().enumerate() {
                 let seen = scratch.path_seen[path.0 as usize];
                 if seen.epoch == epoch {
+                    if info.absent & (1 << slot) != 0 {
+                        // A field that must be absent and is there, outside every array.
+                        if !seen.in_arrays && is_plain_absence(&info.fields[slot]) {
+                            return;
+                        }
+                        absence = true;
+                    }
                     in_arrays += u32::from(seen.in_arrays);
-                    absence |= info.absent & (1 << slot) != 0;
                 }
             }
             let mut steps = 0;
@@ -1194,6 +1251,12 @@ const WALK_BELOW: u32 = 8;
 /// A state reached by a value outside every array, or by absence ([`Touched::heads`]).
 const OPEN: u32 = u32::MAX - 1;
 
+/// A walk on from a state that no array elements restrict ([`Touched::restrict`]).
+const UNRESTRICTED: u32 = u32::MAX - 1;
+
+/// A restriction not yet set ([`Touched::restrict`]).
+const UNSET: u32 = u32::MAX;
+
 /// No further leaf at this path.
 const NO_LEAF: u32 = u32::MAX;
 
@@ -1264,6 +1327,10 @@ struct Touched {
     /// Beside each of `ids`, the first of the values in arrays that led to it, in
     /// `Scratch::via`; [`OPEN`] when a value outside every array (or an absence) led to it.
     heads: Vec<u32>,
+    /// Beside each of `ids`, whose via list restricts the walk on from it: its own (its
+    /// place), that of the state before it when a value outside every array led here (the
+    /// array elements chosen before still hold), or none ([`UNRESTRICTED`]).
+    restrict: Vec<u32>,
     /// Each slot the event's number (`Scratch::epoch`) above the place in `ids` of the state
     /// it holds: a slot of another event is empty, so nothing is cleared between events. A
     /// slot per state id when `direct`, else a power of two of them.
@@ -1280,6 +1347,7 @@ impl Touched {
     fn clear(&mut self, restart: bool, states: usize) {
         self.ids.clear();
         self.heads.clear();
+        self.restrict.clear();
         let direct = states <= DIRECT_UP_TO;
         if direct != self.direct {
             // Slots of the other kind: none left (a searched table grows as it fills).
@@ -1327,12 +1395,27 @@ impl Touched {
     fn add(&mut self, state: u32) -> usize {
         self.ids.push(state);
         self.heads.push(NO_LEAF);
+        self.restrict.push(UNSET);
         self.ids.len() - 1
     }
 
-    /// Records that `leaf` led to `state`: a value in an array joins the state's via list
-    /// (once, however many of the transition's matchers it satisfies); one outside every
-    /// array opens the state.
+    /// Notes that the walk on from the state at `index` is restricted by `want`'s via list;
+    /// two different restrictions leave it unrestricted (their union is not one list).
+    #[inline(always)]
+    fn restrict_by(&mut self, index: usize, want: u32) {
+        let r = &mut self.restrict[index];
+        if *r == UNSET {
+            *r = want;
+        } else if *r != want {
+            *r = UNRESTRICTED;
+        }
+    }
+
+    /// Records that `leaf` led to `state` from a state whose walk on was restricted by
+    /// `parent` ([`Touched::restrict`]): a value in an array joins the state's via list (once,
+    /// however many of the transition's matchers it satisfies) and restricts the walk on to
+    /// its elements; one outside every array opens the state and passes the parent's
+    /// restriction on.
     #[inline(always)]
     fn reach(
         &mut self,
@@ -1341,25 +1424,29 @@ impl Touched {
         leaf: u32,
         in_array: bool,
         via: &mut Vec<(u32, u32)>,
+        parent: u32,
     ) {
         let index = self.insert(state, epoch);
-        let head = &mut self.heads[index];
-        if *head == OPEN {
+        if !in_array {
+            self.heads[index] = OPEN;
+            self.restrict_by(index, parent);
             return;
         }
-        if !in_array {
-            *head = OPEN;
-        } else if *head == NO_LEAF || via[*head as usize].0 != leaf {
+        self.restrict_by(index, index as u32);
+        let head = &mut self.heads[index];
+        if *head != OPEN && (*head == NO_LEAF || via[*head as usize].0 != leaf) {
             via.push((leaf, *head));
             *head = (via.len() - 1) as u32;
         }
     }
 
-    /// Records that a value outside every array, or absence, led to `state`.
+    /// Records that absence, or a value outside every array, led to `state` from a state
+    /// whose walk on was restricted by `parent`.
     #[inline(always)]
-    fn open(&mut self, state: u32, epoch: u32) {
+    fn open(&mut self, state: u32, epoch: u32, parent: u32) {
         let index = self.insert(state, epoch);
         self.heads[index] = OPEN;
+        self.restrict_by(index, parent);
     }
 
     /// The head of `state`'s via list in event `epoch` (`NO_LEAF` if not reached).
@@ -1830,7 +1917,7 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
             &scalar,
             &mut scratch.folded,
             &mut scratch.set,
-            &mut |hit: Hit| touched.reach(hit.branch, epoch, leaf, in_array, via),
+            &mut |hit: Hit| touched.reach(hit.branch, epoch, leaf, in_array, via, UNRESTRICTED),
         );
     }
 }
@@ -1862,7 +1949,7 @@ impl<N> Collector<'_, '_, '_, N> {
             &scalar,
             &mut scratch.folded,
             &mut scratch.set,
-            &mut |hit: Hit| touched.open(hit.branch, epoch),
+            &mut |hit: Hit| touched.open(hit.branch, epoch, UNRESTRICTED),
         );
     }
 }
@@ -2062,6 +2149,11 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             + self.keep.capacity();
         stats
     }
+}
+
+/// Whether a field is `exists: false` alone.
+fn is_plain_absence(field: &FieldCondition) -> bool {
+    matches!(field.matchers(), [Matcher::Exists(false)])
 }
 
 /// Refuses a pattern with a branch over more fields than a branch's bit mask can hold.

@@ -50,10 +50,13 @@ use crate::pattern::{FieldCondition, Literal, Matcher};
 pub(crate) type StateId = u32;
 
 /// Transitions of one state on one path up to which they are a list, tested one by one.
-pub(crate) const FEW: usize = 8;
+pub(crate) const FEW: usize = 4;
 
 /// The root, as the place a transition leaves from.
 const ROOT: StateId = StateId::MAX;
+
+/// In [`Tree::dirty`], the guard groups of a state rather than the index of a path.
+const GUARDS: PathId = PathId(u32::MAX);
 
 /// A state: what was matched on the way in, which branches end here, and where values and
 /// absences lead on.
@@ -79,7 +82,68 @@ pub(crate) struct Next {
     pub(crate) values: SmallVec<[(PathId, Out); 1]>,
     /// Transitions on absence, by path (sorted).
     pub(crate) absent: Absent,
+    /// Branches that end here once some fields are absent (their plain `exists: false`
+    /// fields), grouped by those fields' paths (sorted): an event decides each group with a
+    /// check per path, however many branches it holds.
+    pub(crate) guarded: Vec<(Guards, SmallVec<[u32; 1]>)>,
+    /// With more than [`TABLE_ABOVE`] groups over at most [`TABLE_PATHS`] paths, which
+    /// groups each set of present paths leaves satisfied: an event then pays a check per
+    /// path and the groups it satisfies, not a check per group.
+    pub(crate) guard_table: Option<Arc<GuardTable>>,
 }
+
+/// Groups of guarded branches ([`Next::guarded`]) with more than this many get a table.
+const TABLE_ABOVE: usize = 8;
+
+/// The most paths a [`GuardTable`] covers (a table of `2^TABLE_PATHS` entries).
+const TABLE_PATHS: usize = 10;
+
+/// For the groups of one state: the paths they need absent, and for each set of those paths
+/// an event has (a bit per path), the groups that set leaves satisfied.
+#[derive(Clone, Debug)]
+pub(crate) struct GuardTable {
+    pub(crate) paths: SmallVec<[PathId; TABLE_PATHS]>,
+    pub(crate) satisfied: Vec<SmallVec<[u32; 4]>>,
+}
+
+impl GuardTable {
+    /// The table of `groups`, if they are many over few paths.
+    fn of(groups: &[(Guards, SmallVec<[u32; 1]>)]) -> Option<GuardTable> {
+        if groups.len() <= TABLE_ABOVE {
+            return None;
+        }
+        let mut paths: SmallVec<[PathId; TABLE_PATHS]> = SmallVec::new();
+        for (guards, _) in groups {
+            for &p in guards {
+                if !paths.contains(&p) {
+                    if paths.len() == TABLE_PATHS {
+                        return None;
+                    }
+                    paths.push(p);
+                }
+            }
+        }
+        let masks: Vec<u32> = groups
+            .iter()
+            .map(|(guards, _)| {
+                guards.iter().fold(0, |m, p| {
+                    m | 1 << paths.iter().position(|q| q == p).expect("collected")
+                })
+            })
+            .collect();
+        let satisfied = (0..1u32 << paths.len())
+            .map(|present| {
+                (0..groups.len() as u32)
+                    .filter(|&g| masks[g as usize] & present == 0)
+                    .collect()
+            })
+            .collect();
+        Some(GuardTable { paths, satisfied })
+    }
+}
+
+/// The paths a group of branches needs absent ([`Next::guarded`]), sorted.
+pub(crate) type Guards = SmallVec<[PathId; 2]>;
 
 /// The transitions of one state on one path.
 #[derive(Clone, Debug)]
@@ -159,7 +223,8 @@ impl Many {
 }
 
 /// The order in which a branch's fields become transitions: fields that let few values
-/// through first, then by path; fields that absence satisfies last. Rules that share values
+/// through first, then shallow paths before deep ones, then by path; fields that absence
+/// satisfies last. Rules that share values
 /// of one kind (`source`, `detail-type`, `condition`) then share the states of their first
 /// transitions, and the fields that most events satisfy (`anything-but`, `exists: false`)
 /// come where few events still walk, rather than at the root where each would lead every
@@ -174,7 +239,13 @@ pub(crate) fn order(fields: &[FieldCondition]) -> SmallVec<[usize; 8]> {
                 .map(selectivity)
                 .max()
                 .unwrap_or(u8::MAX);
-            (f.matches_absent(), class)
+            // Among fields of one class, shallow paths first: the envelope's fields (`source`,
+            // `detail-type`) and the few values a router keys on sit near the top of an
+            // event and are named by most rules, while what tells one rule from another (a
+            // customer, an item) sits deeper; shared transitions first keep the states that
+            // many rules share few.
+            let depth = f.path().bytes().filter(|&b| b == b'.').count();
+            (f.matches_absent(), class, depth)
         };
         (key(&fields[a]), fields[a].path()).cmp(&(key(&fields[b]), fields[b].path()))
     });
@@ -233,12 +304,14 @@ impl Tree {
         self.states.len() - self.free.len()
     }
 
-    /// Adds branch `branch`, whose fields (in the order of [`order`]) are at `paths`; returns
-    /// the states it walks, the last one where it ends.
+    /// Adds branch `branch`, whose fields (in the order of [`order`]) are at `paths` and
+    /// which needs the paths `guards` absent; returns the states it walks, the last one where
+    /// it ends.
     pub(crate) fn insert(
         &mut self,
         branch: u32,
         fields: &[(PathId, &FieldCondition)],
+        guards: &Guards,
     ) -> SmallVec<[StateId; 4]> {
         let mut chain = SmallVec::new();
         let mut at = ROOT;
@@ -253,15 +326,48 @@ impl Tree {
             chain.push(next);
             at = next;
         }
-        self.state_mut(at).ends.push(branch);
+        let end = self.state_mut(at);
+        if guards.is_empty() {
+            end.ends.push(branch);
+        } else {
+            let next = end.next.get_or_insert_with(Box::default);
+            match next.guarded.iter_mut().find(|(g, _)| g == guards) {
+                Some((_, branches)) => branches.push(branch),
+                None => {
+                    next.guarded
+                        .push((guards.clone(), smallvec::smallvec![branch]));
+                    next.guard_table = None;
+                    self.dirty.push((at, GUARDS));
+                }
+            }
+        }
         chain
     }
 
     /// Takes branch `branch` out: `chain` is what [`Tree::insert`] returned for it. States no
     /// other branch uses go, with the transitions into them.
-    pub(crate) fn remove(&mut self, branch: u32, chain: &[StateId]) {
+    pub(crate) fn remove(&mut self, branch: u32, chain: &[StateId], guards: &Guards) {
         if let Some(&last) = chain.last() {
-            self.state_mut(last).ends.retain(|b| *b != branch);
+            let mut regroup = false;
+            let end = self.state_mut(last);
+            if guards.is_empty() {
+                end.ends.retain(|b| *b != branch);
+            } else if let Some(next) = end.next.as_deref_mut() {
+                if let Some(i) = next.guarded.iter().position(|(g, _)| g == guards) {
+                    next.guarded[i].1.retain(|b| *b != branch);
+                    if next.guarded[i].1.is_empty() {
+                        next.guarded.swap_remove(i);
+                        next.guard_table = None;
+                        regroup = true;
+                    }
+                }
+                if next.values.is_empty() && next.absent.is_empty() && next.guarded.is_empty() {
+                    end.next = None;
+                }
+            }
+            if regroup {
+                self.dirty.push((last, GUARDS));
+            }
         }
         for (i, &id) in chain.iter().enumerate().rev() {
             let state = self.state_mut(id);
@@ -290,7 +396,9 @@ impl Tree {
                     .finish();
             } else if self.states.get(at as usize).is_some() {
                 if let Some(next) = self.state_mut(at).next.as_deref_mut() {
-                    if let Ok(i) = next.values.binary_search_by_key(&path, |(p, _)| *p) {
+                    if path == GUARDS {
+                        next.guard_table = GuardTable::of(&next.guarded).map(Arc::new);
+                    } else if let Ok(i) = next.values.binary_search_by_key(&path, |(p, _)| *p) {
                         if let Out::Many(many) = &mut next.values[i].1 {
                             Arc::make_mut(many).index.finish();
                         }
@@ -323,7 +431,20 @@ impl Tree {
             if let Some(next) = &state.next {
                 bytes += std::mem::size_of::<Next>()
                     + spilled_bytes(&next.values)
-                    + spilled_bytes(&next.absent);
+                    + spilled_bytes(&next.absent)
+                    + next.guarded.capacity() * std::mem::size_of::<(Guards, SmallVec<[u32; 1]>)>()
+                    + next
+                        .guarded
+                        .iter()
+                        .map(|(g, b)| spilled_bytes(g) + spilled_bytes(b))
+                        .sum::<usize>()
+                    + next.guard_table.as_ref().map_or(0, |t| {
+                        ARC + std::mem::size_of::<GuardTable>()
+                            + t.satisfied
+                                .iter()
+                                .map(|s| std::mem::size_of_val(s) + spilled_bytes(s))
+                                .sum::<usize>()
+                    });
                 for (_, out) in &next.values {
                     bytes += match out {
                         Out::Few(list) => spilled_bytes(list),
@@ -483,7 +604,7 @@ impl Tree {
             if absent {
                 remove_absent(&mut next.absent, path, id);
             }
-            if next.values.is_empty() && next.absent.is_empty() {
+            if next.values.is_empty() && next.absent.is_empty() && next.guarded.is_empty() {
                 from_state.next = None;
             }
         }

@@ -279,3 +279,66 @@ fn item_rules_on_large_orders_agree_with_the_reference() {
     }
     assert!(matched > 5_000, "{matched}");
 }
+
+/// Many rules that share their values and differ in which fields must be absent (so that one
+/// state holds many groups of them, decided through a table of the fields an event has), on
+/// events that have some of those fields, in arrays or not: the compiled matcher agrees with
+/// the reference.
+#[test]
+fn absence_groups_agree_with_the_reference() {
+    use evmatch::corpus::Rng;
+    use evmatch::json::Json;
+    let mut rng = Rng::new(41);
+    let fields = ["f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7"];
+    let mut rules: Vec<(String, Pattern)> = Vec::new();
+    for i in 0..300 {
+        let mut absent: Vec<&str> = (0..1 + rng.below(3)).map(|_| *rng.pick(&fields)).collect();
+        absent.sort_unstable();
+        absent.dedup();
+        let guards: Vec<String> = absent
+            .iter()
+            .map(|f| format!(r#""{f}": [{{"exists": false}}]"#))
+            .collect();
+        let source = ["a", "b"][i % 2];
+        let extra = if i % 5 == 0 { r#", "n": [1]"# } else { "" };
+        let text = format!(
+            r#"{{"source": ["{source}"], {}{extra}}}"#,
+            guards.join(", ")
+        );
+        rules.push((format!("r{i}"), Pattern::parse(&text).unwrap()));
+    }
+    let set = Ruleset::new();
+    set.add_many(rules.iter().map(|(n, p)| (n.clone(), p)))
+        .unwrap();
+    let (mut matched, mut total) = (0, 0);
+    for _ in 0..300 {
+        let mut members = vec![format!(r#""source": "{}""#, rng.pick(&["a", "b"]))];
+        for f in fields {
+            match rng.below(6) {
+                0 => members.push(format!(r#""{f}": 1"#)),
+                1 => members.push(format!(r#""{f}": [1, 2]"#)),
+                _ => {}
+            }
+        }
+        if rng.chance(50) {
+            members.push(r#""n": 1"#.to_string());
+        }
+        let text = format!("{{{}}}", members.join(", "));
+        let event = Json::parse(text.as_bytes()).unwrap();
+        let mut expected: Vec<String> = rules
+            .iter()
+            .filter(|(_, p)| reference::matches(p, &event))
+            .map(|(n, _)| n.clone())
+            .collect();
+        let mut got = set.matches(text.as_bytes()).unwrap();
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected, "{text}");
+        matched += got.len();
+        total += rules.len();
+    }
+    assert!(
+        matched * 20 > total && matched * 2 < total,
+        "{matched} of {total}"
+    );
+}

@@ -555,6 +555,10 @@ fn ignore_case_ends(pattern: &str, value: &str) -> Vec<usize> {
 /// assert!(!equals_ignore_case("straße", "strasse"));
 /// ```
 pub fn equals_ignore_case(pattern: &str, value: &str) -> bool {
+    if pattern.is_ascii() {
+        // Each ASCII character's case forms are its two ASCII ones: bytes compared as such.
+        return pattern.as_bytes().eq_ignore_ascii_case(value.as_bytes());
+    }
     ignore_case_ends(pattern, value).contains(&value.len())
 }
 
@@ -567,6 +571,10 @@ pub fn equals_ignore_case(pattern: &str, value: &str) -> bool {
 /// assert!(!starts_with_ignore_case("Lambda", "Lamb"));
 /// ```
 pub fn starts_with_ignore_case(pattern: &str, value: &str) -> bool {
+    if pattern.is_ascii() {
+        let (p, v) = (pattern.as_bytes(), value.as_bytes());
+        return v.len() >= p.len() && p.eq_ignore_ascii_case(&v[..p.len()]);
+    }
     !ignore_case_ends(pattern, value).is_empty()
 }
 
@@ -579,6 +587,10 @@ pub fn starts_with_ignore_case(pattern: &str, value: &str) -> bool {
 /// assert!(!ends_with_ignore_case(".png", "png"));
 /// ```
 pub fn ends_with_ignore_case(pattern: &str, value: &str) -> bool {
+    if pattern.is_ascii() {
+        let (p, v) = (pattern.as_bytes(), value.as_bytes());
+        return v.len() >= p.len() && p.eq_ignore_ascii_case(&v[v.len() - p.len()..]);
+    }
     // Meet the pattern backwards from the end of the value.
     let mut positions = vec![value.len()];
     for c in pattern.chars().rev() {
