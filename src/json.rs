@@ -94,6 +94,85 @@ impl Json {
         Ok(value)
     }
 
+    /// Reads a document that must be an object, handing each member to `visit` as it is read
+    /// rather than building the whole tree: a file of a million rules is then held one rule at
+    /// a time. Returns `Ok(false)`, having visited nothing, when the document is valid JSON
+    /// but not an object. Errors are those of [`Json::parse_with`], at the same places.
+    pub(crate) fn for_each_member<E>(
+        input: &[u8],
+        limits: &ParseLimits,
+        visit: &mut dyn FnMut(String, Json) -> Result<(), E>,
+    ) -> Result<Result<bool, E>, JsonError> {
+        if input.len() > limits.max_size {
+            return Err(JsonError::new(
+                JsonErrorKind::TooLarge {
+                    limit: limits.max_size,
+                },
+                input,
+                0,
+            ));
+        }
+        let mut reader = Reader {
+            input,
+            pos: 0,
+            limits,
+        };
+        reader.skip_ws();
+        if reader.pos == input.len() {
+            return Err(reader.error(JsonErrorKind::Empty));
+        }
+        if input[reader.pos] != b'{' {
+            reader.value(0)?;
+            reader.skip_ws();
+            if reader.pos != input.len() {
+                return Err(reader.error(JsonErrorKind::TrailingCharacters));
+            }
+            return Ok(Ok(false));
+        }
+        reader.enter(1)?;
+        reader.pos += 1;
+        reader.skip_ws();
+        let mut outcome = Ok(true);
+        if reader.input.get(reader.pos) == Some(&b'}') {
+            reader.pos += 1;
+        } else {
+            loop {
+                reader.skip_ws();
+                if reader.input.get(reader.pos) != Some(&b'"') {
+                    return Err(reader.unexpected());
+                }
+                let key = reader.string()?;
+                reader.skip_ws();
+                if reader.input.get(reader.pos) != Some(&b':') {
+                    return Err(reader.unexpected());
+                }
+                reader.pos += 1;
+                reader.skip_ws();
+                let value = reader.value(1)?;
+                if outcome.is_ok() {
+                    if let Err(e) = visit(key, value) {
+                        // The rest is still read: a syntax error after it comes first.
+                        outcome = Err(e);
+                    }
+                }
+                reader.skip_ws();
+                match reader.input.get(reader.pos) {
+                    Some(b',') => reader.pos += 1,
+                    Some(b'}') => {
+                        reader.pos += 1;
+                        break;
+                    }
+                    _ => return Err(reader.unexpected()),
+                }
+            }
+        }
+        reader.skip_ws();
+        if reader.pos != input.len() {
+            return Err(reader.error(JsonErrorKind::TrailingCharacters));
+        }
+        Ok(outcome)
+    }
+
     /// The value of an object's member `key`: the last one when the key is repeated (as a map
     /// built from the object would keep it). `None` for a missing key or a value that is not an
     /// object.

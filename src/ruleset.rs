@@ -1976,28 +1976,40 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
     where
         N: for<'a> From<&'a str>,
     {
-        use crate::rules::{RuleFile, RuleFileError};
-        let file = RuleFile::parse(text)?;
-        let mut patterns = Vec::with_capacity(file.len());
-        for (name, pattern) in file.rules() {
-            match pattern {
-                Ok(pattern) => patterns.push((name, pattern)),
-                Err(error) => {
-                    return Err(RuleFileError::Pattern {
-                        name: name.to_string(),
-                        error: error.clone(),
-                    })
-                }
-            }
-        }
-        for (name, pattern) in &patterns {
-            check_fields(pattern).map_err(|error| RuleFileError::Rule {
+        use crate::rules::RuleFileError;
+        // Read twice, one rule at a time, rather than holding every pattern (or the file's
+        // whole tree) at once: a million rules then take the memory of the rule set alone.
+        // The first pass only validates, so that either every rule is added or none.
+        let limits = crate::json::ParseLimits {
+            max_size: crate::rules::MAX_RULE_FILE_SIZE,
+            ..crate::json::ParseLimits::default()
+        };
+        let check = |name: &str, json: &crate::json::Json| -> Result<Pattern, RuleFileError> {
+            let pattern = Pattern::from_json(json).map_err(|error| RuleFileError::Pattern {
                 name: name.to_string(),
                 error,
             })?;
+            check_fields(&pattern).map_err(|error| RuleFileError::Rule {
+                name: name.to_string(),
+                error,
+            })?;
+            Ok(pattern)
+        };
+        let mut count = 0;
+        let is_object = crate::json::Json::for_each_member(text, &limits, &mut |name, json| {
+            check(&name, &json).map(|_| count += 1)
+        })??;
+        if !is_object {
+            return Err(RuleFileError::NotAnObject);
         }
-        let count = patterns.len();
-        self.insert_checked(patterns.into_iter().map(|(name, p)| (N::from(name), p)));
+        let mut writer = self.writer();
+        if count >= LARGE_BATCH.max(writer.branches.len() / 16) {
+            self.publish_pending(&mut writer);
+        }
+        crate::json::Json::for_each_member(text, &limits, &mut |name, json| {
+            check(&name, &json).map(|pattern| writer.insert(N::from(name.as_str()), &pattern))
+        })??;
+        self.pending.store(true, Ordering::Release);
         Ok(count)
     }
 

@@ -75,6 +75,12 @@ impl Pattern {
         parse::parse(text.as_bytes(), limits)
     }
 
+    /// A pattern from a document already read (a member of a rule file), with the default
+    /// limits but for the text's size, which the reader has checked.
+    pub(crate) fn from_json(json: &crate::json::Json) -> Result<Pattern, PatternError> {
+        parse::parse_json(json, &Limits::default())
+    }
+
     /// Parses and validates a pattern given as a `serde_json` value.
     ///
     /// A `serde_json` map keeps one member per key, so a pattern that repeats a key is better

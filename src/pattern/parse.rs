@@ -79,6 +79,11 @@ pub(super) fn parse_json(json: &Json, limits: &Limits) -> Result<Pattern> {
 
 /// Rejects any array of the pattern longer than `limit`, with its path.
 fn check_array_sizes(json: &Json, at: &PatternPath, limit: usize) -> Result<()> {
+    // The path is built only to report an array that is too long: building it at every node
+    // of every pattern was most of the time of loading a large rule file.
+    if !has_long_array(json, limit) {
+        return Ok(());
+    }
     match json {
         Json::Array(items) if items.len() > limit => {
             err(ErrorKind::TooManyValues { limit }, at.clone())
@@ -91,6 +96,15 @@ fn check_array_sizes(json: &Json, at: &PatternPath, limit: usize) -> Result<()> 
             .iter()
             .try_for_each(|(key, value)| check_array_sizes(value, &at.key(key), limit)),
         _ => Ok(()),
+    }
+}
+
+/// Whether any array in `json` holds more than `limit` items.
+fn has_long_array(json: &Json, limit: usize) -> bool {
+    match json {
+        Json::Array(items) => items.len() > limit || items.iter().any(|i| has_long_array(i, limit)),
+        Json::Object(members) => members.iter().any(|(_, v)| has_long_array(v, limit)),
+        _ => false,
     }
 }
 
