@@ -37,12 +37,15 @@
 //! event into leaves, then search for an array-consistent choice of one leaf per field. It is
 //! the oracle against which the compiled engine is tested.
 //!
-//! [`Ruleset`] is the compiled engine for many rules at once:
+//! [`Ruleset`] is the compiled engine for many rules at once; a private `engine` module holds
+//! it, one module per step of the data path:
 //!
 //! ```text
-//! event bytes → [event::scan, steered by a trie of the paths rules name] → (path, value, positions)
-//!             → [automaton::FieldIndex of the path: maps, affixes, wildcard keys, range trees] → candidate branches
-//!             → [verify each field, consistency fold over array elements] → rule names
+//! event bytes → [engine::scan, steered by a trie of the paths rules name] → (path, value, positions)
+//!             → [engine::value_index::FieldIndex of the path at the root: maps, affixes, wildcard keys,
+//!                range trees] → states of the matcher tree reached
+//!             → [engine::walk down the engine::tree, on the values kept] → branches that end there
+//!             → [engine::walk decides each: consistency fold over array elements] → rule names
 //! ```
 //!
 //! The scan reads the event's bytes once, finds where strings end in a bit index of each
@@ -50,12 +53,12 @@
 //! SSE2 on x86-64), skips what no rule names without parsing it (containers a block at a
 //! time, by the parity of their quotes), reads arrays of a rule's own values (coordinates)
 //! outside the array positions, plain stretches of numbers 64 bytes at a time with their
-//! grammar checked by bit masks (a private `number_runs` module), borrows strings from the
+//! grammar checked by bit masks (`engine::number_runs`), borrows strings from the
 //! input, and stops reading as soon as the rest of the event provably cannot
 //! change the result ([`Validation::Fast`]; [`Validation::Strict`] validates every byte); the
 //! per-path indexes cost the same for one rule as for a hundred thousand; updates become an
 //! immutable [`Snapshot`] that readers pick up atomically, published by the first reader after
-//! them, so that a run of updates copies nothing (a private `chunked` module shares the tables
+//! them, so that a run of updates copies nothing (`engine::chunked` shares the tables
 //! of names and branches piece by piece between snapshots).
 //! A private `consistency` module holds the array-consistency procedures both matchers share,
 //! and [`corpus`] the deterministic event generators that tests and benchmarks use.
@@ -78,24 +81,20 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
-mod automaton;
-mod chunked;
 pub mod cidr;
 mod consistency;
 pub mod corpus;
 pub mod destinations;
-mod event;
+mod engine;
 pub mod explain;
 pub mod json;
 pub mod number;
-mod number_runs;
 pub mod pattern;
 pub mod reference;
 pub mod rules;
 pub mod ruleset;
-mod tree;
 
-pub use event::{EventError, Validation};
+pub use engine::scan::{EventError, Validation};
 pub use pattern::{Pattern, PatternError};
 pub use ruleset::{Ruleset, RulesetError, Snapshot, Stats};
 

@@ -235,7 +235,7 @@ fn window(
     classify: impl Fn(&[u8; 64]) -> Marks,
 ) -> Option<Window> {
     // Bytes past the end of the input are zeros, none of the marked kinds.
-    let m = crate::event::padded_block(bytes, classify);
+    let m = crate::engine::scan::padded_block(bytes, classify);
     let separators = m.commas | m.opens | m.closes;
     let plain = m.digits | m.dots | m.minus | separators;
     // The window ends after the last separator before the first byte that is not plain, so
@@ -352,7 +352,7 @@ mod sse2 {
     fn classify(block: &[u8; 64]) -> super::Marks {
         let mut m = super::Marks::default();
         for (i, chunk) in block.chunks_exact(16).enumerate() {
-            let v = crate::event::sse2::load(chunk.try_into().expect("sixteen bytes"));
+            let v = crate::engine::scan::sse2::load(chunk.try_into().expect("sixteen bytes"));
             let bits = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16) << (16 * i);
             let is = |b: u8| bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)));
             // Unsigned `v - '0' <= 9`: the minimum of the two is the difference itself.
@@ -633,7 +633,7 @@ pub(crate) mod tests {
             let mut padded = [0u8; 64];
             padded[..40].copy_from_slice(&block[..40]);
             assert_eq!(
-                crate::event::padded_block(&block[..40], sse2::marks),
+                crate::engine::scan::padded_block(&block[..40], sse2::marks),
                 marks_by_bytes(&padded),
                 "{block:?}"
             );

@@ -23,8 +23,8 @@
 //!   index of every kind of matcher for each would cost more memory than the rules;
 //! - more in a [`FieldIndex`], the value index that answers "which of these conditions accept
 //!   this value" with hash maps, affix tables, range trees and a wildcard automaton, at a cost
-//!   that does not grow with the transitions (see [`crate::automaton`]). The root's transitions
-//!   are always indexed: the scan looks values up there as it reads them.
+//!   that does not grow with the transitions (see [`value_index`](super::value_index)). The
+//!   root's transitions are always indexed: the scan looks values up there as it reads them.
 //!
 //! A condition that absence satisfies (`exists: false`) is also a transition on absence, taken
 //! when the event has no value at the path. Inside arrays absence depends on which elements
@@ -41,9 +41,9 @@ use std::sync::Arc;
 use ahash::AHashMap as HashMap;
 use smallvec::SmallVec;
 
-use crate::automaton::{map_bytes, spilled_bytes, FieldIndex, Hit};
-use crate::chunked::Chunked;
-use crate::event::PathId;
+use crate::engine::chunked::Chunked;
+use crate::engine::scan::PathId;
+use crate::engine::value_index::{map_bytes, spilled_bytes, FieldIndex, Hit};
 use crate::pattern::{FieldCondition, Literal, Matcher};
 
 /// A state of the tree (the root is not one: its transitions are [`Tree::root`]).

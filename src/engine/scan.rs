@@ -31,8 +31,8 @@
 
 use memchr::memmem;
 
+use crate::engine::number_runs;
 use crate::number::{splat, ComparableNumber};
-use crate::number_runs;
 
 use crate::json::{decode_escape, scan_number, JsonError, JsonErrorKind};
 
@@ -2039,7 +2039,7 @@ mod tests {
             ][round % 4];
             let max_depth = [64, 3, 4][round % 3];
             let validation = [Validation::Fast, Validation::Strict][round / 2 % 2];
-            use crate::number_runs::tests::{Reading, READING};
+            use crate::engine::number_runs::tests::{Reading, READING};
             let read = |reading: Reading| {
                 READING.with(|r| r.set(reading));
                 let mut scratch = ScanScratch::default();

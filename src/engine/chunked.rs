@@ -1,6 +1,6 @@
 //! Tables that snapshots share piece by piece.
 //!
-//! A published [`Snapshot`](crate::ruleset::Snapshot) shares its tables with the rule set's
+//! A published [`Snapshot`](super::snapshot::Snapshot) shares its tables with the rule set's
 //! writer, and the writer's next change copies what it touches. Copying a whole table of a
 //! hundred thousand rules (their names, their branches, the index from name to branches) for
 //! one added rule took tens of milliseconds, most of it allocating: a `String` and a `Vec` per
@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use crate::automaton::map_bytes;
+use crate::engine::value_index::map_bytes;
 
 /// Elements per chunk of a [`Chunked`] vector (a power of two).
 pub(crate) const CHUNK: usize = 1 << CHUNK_BITS;
