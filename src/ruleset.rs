@@ -443,38 +443,41 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
         N: for<'a> From<&'a str>,
     {
         use crate::rules::RuleFileError;
-        // Read twice, one rule at a time, rather than holding every pattern (or the file's
-        // whole tree) at once: a million rules then take the memory of the rule set alone.
-        // The first pass only validates, so that either every rule is added or none.
+        // One rule at a time, rather than the file's whole tree and every pattern at once: a
+        // million rules then take the memory of the rule set alone. Either every rule is added
+        // or none: the writer's state before is kept (a clone that shares its pieces) and
+        // put back if a rule is refused; readers see nothing until the end.
         let limits = crate::json::ParseLimits {
             max_size: crate::rules::MAX_RULE_FILE_SIZE,
             ..crate::json::ParseLimits::default()
         };
-        let check = |name: &str, json: &crate::json::Json| -> Result<Pattern, RuleFileError> {
-            let pattern = Pattern::from_json(json).map_err(|error| RuleFileError::Pattern {
-                name: name.to_string(),
+        let mut writer = self.writer();
+        self.publish_pending(&mut writer);
+        let before = writer.clone();
+        let mut count = 0;
+        let read = crate::json::Json::for_each_member(text, &limits, &mut |name, json| {
+            let pattern = Pattern::from_json(&json).map_err(|error| RuleFileError::Pattern {
+                name: name.clone(),
                 error,
             })?;
             check_fields(&pattern).map_err(|error| RuleFileError::Rule {
-                name: name.to_string(),
+                name: name.clone(),
                 error,
             })?;
-            Ok(pattern)
+            writer.insert(N::from(name.as_str()), &pattern);
+            count += 1;
+            Ok(())
+        });
+        let outcome = match read {
+            Err(e) => Err(RuleFileError::from(e)),
+            Ok(Err(e)) => Err(e),
+            Ok(Ok(false)) => Err(RuleFileError::NotAnObject),
+            Ok(Ok(true)) => Ok(()),
         };
-        let mut count = 0;
-        let is_object = crate::json::Json::for_each_member(text, &limits, &mut |name, json| {
-            check(&name, &json).map(|_| count += 1)
-        })??;
-        if !is_object {
-            return Err(RuleFileError::NotAnObject);
+        if let Err(e) = outcome {
+            *writer = before;
+            return Err(e);
         }
-        let mut writer = self.writer();
-        if count >= LARGE_BATCH.max(writer.branches.len() / 16) {
-            self.publish_pending(&mut writer);
-        }
-        crate::json::Json::for_each_member(text, &limits, &mut |name, json| {
-            check(&name, &json).map(|pattern| writer.insert(N::from(name.as_str()), &pattern))
-        })??;
         self.pending.store(true, Ordering::Release);
         Ok(count)
     }

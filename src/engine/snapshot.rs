@@ -47,7 +47,7 @@ const COMPACT_ABOVE: usize = 1024;
 #[derive(Clone, Debug)]
 pub struct Snapshot<N> {
     pub(super) trie: Arc<FieldTrie>,
-    path_ids: Arc<HashMap<String, PathId>>,
+    path_ids: Arc<HashMap<Arc<str>, PathId>>,
     /// The matcher tree: the root's transitions are looked up as the scan reads values.
     pub(super) tree: Tree,
     /// Per path: the kinds of value some rule there can accept ([`ValueKinds`]); the scan keeps
@@ -87,17 +87,20 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         }
     }
 
-    fn path_id(&mut self, path: &str) -> PathId {
-        if let Some(&id) = self.path_ids.get(path) {
-            return id;
+    /// The id of `path`, given one if it is new, and its name as the rule set keeps it (one
+    /// copy for every field on the path).
+    fn path_name(&mut self, path: &str) -> (PathId, Arc<str>) {
+        if let Some((name, &id)) = self.path_ids.get_key_value(path) {
+            return (id, name.clone());
         }
         let id = PathId(self.tree.root.len() as u32);
-        Arc::make_mut(&mut self.path_ids).insert(path.to_string(), id);
+        let name: Arc<str> = path.into();
+        Arc::make_mut(&mut self.path_ids).insert(name.clone(), id);
         Arc::make_mut(&mut self.trie).insert(path, id);
         self.tree.add_path();
         Arc::make_mut(&mut self.accepts).push(0);
         Arc::make_mut(&mut self.keep).push(false);
-        id
+        (id, name)
     }
 
     pub(crate) fn insert(&mut self, name: N, pattern: &Pattern) {
@@ -129,13 +132,14 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         let mut info = BranchInfo {
             full: 0,
             absent: 0,
-            fields: fields.to_vec(),
+            fields: Vec::with_capacity(fields.len()),
             paths: SmallVec::new(),
             chain: SmallVec::new(),
         };
         let verified = fields.len() > 1 || fields.iter().any(FieldCondition::matches_absent);
         for (slot, field) in fields.iter().enumerate() {
-            let path = self.path_id(field.path());
+            let (path, name) = self.path_name(field.path());
+            info.fields.push(field.stored(name));
             if verified && !self.keep[path.0 as usize] {
                 Arc::make_mut(&mut self.keep)[path.0 as usize] = true;
             }
@@ -266,9 +270,8 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                     .fields
                     .iter()
                     .map(|f| {
-                        std::mem::size_of::<FieldCondition>()
-                            + f.path().len() * 3
-                            + std::mem::size_of_val(f.matchers())
+                        // The path is the rule set's one copy (counted with `path_ids`).
+                        std::mem::size_of::<FieldCondition>() + std::mem::size_of_val(f.matchers())
                     })
                     .sum::<usize>();
         }

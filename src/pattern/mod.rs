@@ -286,7 +286,8 @@ impl Branch {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct FieldCondition {
-    path: String,
+    /// Shared by the copies that a rule set keeps of the fields on this path.
+    path: std::sync::Arc<str>,
     location: PatternPath,
     /// Shared by the copies that the rule set and its matcher tree keep.
     matchers: std::sync::Arc<[Matcher]>,
@@ -338,6 +339,17 @@ impl FieldCondition {
     /// ```
     pub fn matchers(&self) -> &[Matcher] {
         &self.matchers
+    }
+
+    /// The condition as a rule set keeps it: its path shared with the other fields on that
+    /// path, its matchers shared with the pattern's, and no location (which only errors
+    /// report, and which would take more memory than the rest).
+    pub(crate) fn stored(&self, path: std::sync::Arc<str>) -> FieldCondition {
+        FieldCondition {
+            path,
+            location: PatternPath::default(),
+            matchers: self.matchers.clone(),
+        }
     }
 
     /// The matchers, to share rather than copy.

@@ -184,7 +184,7 @@ impl Parser<'_> {
                         partial.insert(
                             joined.clone(),
                             FieldCondition {
-                                path: joined.clone(),
+                                path: joined.as_str().into(),
                                 location: here.clone(),
                                 matchers: shared.clone(),
                             },
@@ -661,6 +661,21 @@ impl Pattern {
 /// The largest wildcard complexity over a pattern's fields, or the path of a field over the
 /// limit.
 fn complexity_of(branches: &[Branch]) -> std::result::Result<usize, String> {
+    // Only wildcards add states to a field's byte automaton: without any, there is nothing to
+    // measure (and no matcher to describe).
+    let wildcard = |m: &Matcher| {
+        matches!(
+            m,
+            Matcher::Wildcard(_) | Matcher::AnythingBut(AnythingBut::Wildcards(_))
+        )
+    };
+    if !branches
+        .iter()
+        .flat_map(|b| b.fields())
+        .any(|f| f.matchers().iter().any(wildcard))
+    {
+        return Ok(0);
+    }
     let clauses: Vec<Vec<ComplexityField<'_>>> = branches
         .iter()
         .map(|branch| {
