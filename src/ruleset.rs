@@ -656,4 +656,42 @@ mod tests {
         assert_eq!(published(&rules), ["n1", "n2", "n3", "w1", "w2"]);
         assert_eq!(rules.len(), 5 + super::LARGE_BATCH);
     }
+
+    #[test]
+    fn a_rule_file_with_a_refused_rule_adds_nothing() {
+        // Rules already there share values and paths with the file's; a refused rule at the
+        // end (after others were added to the writer) puts everything back, and a JSON error
+        // after a refused rule is the one reported.
+        let rules: Ruleset<String> = Ruleset::new();
+        rules
+            .add_json(
+                "old".into(),
+                r#"{"source": ["lambda"], "n": [{"numeric": [">", 1]}]}"#,
+            )
+            .unwrap();
+        let event = br#"{"source": "lambda", "n": 5, "w": "a.png"}"#;
+        assert_eq!(rules.matches(event).unwrap(), ["old"]);
+        let file = br#"{
+            "new": {"source": ["lambda"], "n": [{"numeric": ["<", 9]}]},
+            "old": {"w": [{"wildcard": "*.png"}]},
+            "bad": {"source": []}
+        }"#;
+        let err = rules.add_json_rules(file).unwrap_err();
+        assert!(err.to_string().contains("\"bad\""), "{err}");
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules.matches(event).unwrap(), ["old"]);
+        assert!(rules.matches(br#"{"w": "a.png"}"#).unwrap().is_empty());
+        let broken = br#"{"bad": {"source": []}, "new": {"source": ["x"]} oops"#;
+        assert!(matches!(
+            rules.add_json_rules(broken),
+            Err(crate::rules::RuleFileError::Json(_))
+        ));
+        // And the file, once valid, adds all its rules.
+        let good = br#"{"new": {"source": ["lambda"], "n": [{"numeric": ["<", 9]}]}, "old": {"w": [{"wildcard": "*.png"}]}}"#;
+        assert_eq!(rules.add_json_rules(good).unwrap(), 2);
+        let mut found = rules.matches(event).unwrap();
+        found.sort();
+        assert_eq!(found, ["new", "old"]);
+        assert_eq!(rules.matches(br#"{"w": "a.png"}"#).unwrap(), ["old"]);
+    }
 }
