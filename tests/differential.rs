@@ -342,3 +342,63 @@ fn absence_groups_agree_with_the_reference() {
         "{matched} of {total}"
     );
 }
+
+/// The generated rule sets that share values as routing tables do, added, partly removed and
+/// added again in an interleaving of updates: after each step the compiled matcher agrees with
+/// the reference on every record.
+#[test]
+fn shared_value_rule_sets_agree_with_the_reference_across_updates() {
+    use evmatch::corpus;
+    use evmatch::json::Json;
+    let records: Vec<(String, Json)> = corpus::destination_records(50, 11)
+        .lines()
+        .map(|l| (l.to_string(), Json::parse(l.as_bytes()).unwrap()))
+        .collect();
+    let sets = [
+        corpus::router_rules(600, 3),
+        corpus::product_rules(600, 3),
+        corpus::absent_rules(600, 3),
+        corpus::anything_but_rules(600, 3),
+    ];
+    for rules in sets {
+        let parsed: Vec<(String, Pattern)> = rules
+            .iter()
+            .map(|(n, p)| (n.clone(), Pattern::parse(p).unwrap()))
+            .collect();
+        let set = Ruleset::new();
+        let mut live = vec![false; parsed.len()];
+        let check = |set: &Ruleset<String>, live: &[bool]| {
+            let mut matched = 0;
+            for (text, event) in &records {
+                let mut expected: Vec<String> = parsed
+                    .iter()
+                    .zip(live)
+                    .filter(|((_, p), &l)| l && reference::matches(p, event))
+                    .map(|((n, _), _)| n.clone())
+                    .collect();
+                let mut got = set.matches(text.as_bytes()).unwrap();
+                expected.sort();
+                got.sort();
+                assert_eq!(got, expected, "{text}");
+                matched += got.len();
+            }
+            matched
+        };
+        // All in one batch, then every third removed, then every other one added back one
+        // at a time.
+        set.add_many(parsed.iter().map(|(n, p)| (n.clone(), p)))
+            .unwrap();
+        live.iter_mut().for_each(|l| *l = true);
+        let all = check(&set, &live);
+        assert!(all > 0, "the set matches some records");
+        let gone: Vec<String> = parsed.iter().step_by(3).map(|(n, _)| n.clone()).collect();
+        assert_eq!(set.remove_many(&gone), gone.len());
+        (0..live.len()).step_by(3).for_each(|i| live[i] = false);
+        check(&set, &live);
+        for i in (0..parsed.len()).step_by(6) {
+            set.add(parsed[i].0.clone(), &parsed[i].1).unwrap();
+            live[i] = true;
+        }
+        check(&set, &live);
+    }
+}

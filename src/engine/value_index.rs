@@ -27,8 +27,8 @@
 //! comparing ASCII-lowercased bytes does (a non-ASCII byte in the value never equals one of the
 //! pattern's).
 //!
-//! Every entry carries the [`Hit`]s it produces: which branch of which rule, and which field of
-//! the branch, the matcher belongs to. Rules that share a matcher share the entry.
+//! Every entry carries the [`Hit`]s it produces: the states of the matcher tree that the
+//! transitions with that matcher lead to. Transitions that share a matcher share the entry.
 
 use ahash::AHashMap as HashMap;
 use std::sync::Arc;
@@ -42,13 +42,11 @@ use std::ops::Bound;
 use crate::pattern::{AnythingBut, Literal, Matcher, NumericRange, Wildcard};
 use crate::reference::{scalar_matches, Scalar};
 
-/// A field of a branch, as the target of a matcher.
+/// What a matcher leads to: a state of the matcher tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Hit {
-    /// The branch.
-    pub branch: u32,
-    /// The field's position in the branch (fields sorted by path).
-    pub slot: u8,
+    /// The state.
+    pub state: u32,
 }
 
 /// A key of a value table: short ones (most values rules name) held in the table's own
@@ -974,8 +972,7 @@ mod tests {
             |list: &[&str]| AnythingBut::Strings(list.iter().map(|s| s.to_string()).collect());
         for (branch, list) in lists.iter().enumerate() {
             let hit = Hit {
-                branch: branch as u32,
-                slot: 0,
+                state: branch as u32,
             };
             except.add(&strings(list), hit);
             live.push((list.clone(), hit));
@@ -983,24 +980,24 @@ mod tests {
         // A value listed twice by one matcher counts once: here it must not look excluded by
         // both matchers.
         let mut twice = Except::default();
-        twice.add(&strings(&["a", "a"]), Hit { branch: 0, slot: 0 });
-        twice.add(&strings(&["b"]), Hit { branch: 1, slot: 0 });
+        twice.add(&strings(&["a", "a"]), Hit { state: 0 });
+        twice.add(&strings(&["b"]), Hit { state: 1 });
         let mut got = Vec::new();
-        twice.hits(&Scalar::Str("a"), &mut |h| got.push(h.branch));
+        twice.hits(&Scalar::Str("a"), &mut |h| got.push(h.state));
         assert_eq!(got, [1]);
         for removed in [None, Some(2), Some(0), Some(3)] {
             if let Some(branch) = removed {
-                let at = live.iter().position(|(_, h)| h.branch == branch).unwrap();
+                let at = live.iter().position(|(_, h)| h.state == branch).unwrap();
                 let (list, hit) = live.remove(at);
                 except.remove(&strings(&list), hit);
             }
             for word in words.iter().chain(&["e"]) {
                 let mut got = Vec::new();
-                except.hits(&Scalar::Str(word), &mut |h| got.push(h.branch));
+                except.hits(&Scalar::Str(word), &mut |h| got.push(h.state));
                 let expected: Vec<u32> = live
                     .iter()
                     .filter(|(list, _)| !list.contains(word))
-                    .map(|(_, h)| h.branch)
+                    .map(|(_, h)| h.state)
                     .collect();
                 assert_eq!(got, expected, "{word} after removing {removed:?}");
             }
@@ -1029,7 +1026,7 @@ mod tests {
         let mut plain = Vec::new();
         for branch in 0..count {
             let (a, b) = (next(), next());
-            let hit = Hit { branch, slot: 0 };
+            let hit = Hit { state: branch };
             ranges.add(a, b, hit);
             plain.push((a, b, hit));
         }
@@ -1038,14 +1035,13 @@ mod tests {
         // changes to the hits of standing ranges.
         let seconds: Vec<_> = plain
             .iter()
-            .filter(|(_, _, h)| h.branch % 4 == 1)
+            .filter(|(_, _, h)| h.state % 4 == 1)
             .map(|&(a, b, h)| {
                 (
                     a,
                     b,
                     Hit {
-                        branch: h.branch + 10_000,
-                        slot: 0,
+                        state: h.state + 10_000,
                     },
                 )
             })
@@ -1054,10 +1050,10 @@ mod tests {
             ranges.add(a, b, hit);
         }
         plain.extend(seconds);
-        for (a, b, hit) in plain.iter().filter(|(_, _, h)| h.branch % 3 == 0) {
+        for (a, b, hit) in plain.iter().filter(|(_, _, h)| h.state % 3 == 0) {
             ranges.remove(*a, *b, *hit);
         }
-        plain.retain(|(_, _, h)| h.branch % 3 != 0);
+        plain.retain(|(_, _, h)| h.state % 3 != 0);
         ranges.rebuild();
         assert_found_as_listed(&ranges, &plain, -1..=201, &format!("{count} ranges"));
     }
@@ -1095,13 +1091,10 @@ mod tests {
             for branch in 0..100u32 {
                 let low = i64::from(branch) * 10;
                 let high = low + [5, 9, 10, 14][branch as usize % 4];
-                plain.push((low, high, Hit { branch, slot: 0 }));
+                plain.push((low, high, Hit { state: branch }));
             }
             for w in 0..wide {
-                let hit = Hit {
-                    branch: 1000 + w,
-                    slot: 0,
-                };
+                let hit = Hit { state: 1000 + w };
                 plain.push((i64::from(w) * 40, 600 + i64::from(w) * 20, hit));
             }
             for &(low, high, hit) in &plain {

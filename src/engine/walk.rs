@@ -248,7 +248,7 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
             &scalar,
             &mut scratch.folded,
             &mut scratch.set,
-            &mut |hit: Hit| touched.reach(hit.branch, epoch, leaf, in_array, via, UNRESTRICTED),
+            &mut |hit: Hit| touched.reach(hit.state, epoch, leaf, in_array, via, UNRESTRICTED),
         );
     }
 }
@@ -280,7 +280,7 @@ impl<N> Collector<'_, '_, '_, N> {
             &scalar,
             &mut scratch.folded,
             &mut scratch.set,
-            &mut |hit: Hit| touched.open(hit.branch, epoch, UNRESTRICTED),
+            &mut |hit: Hit| touched.open(hit.state, epoch, UNRESTRICTED),
         );
     }
 }
@@ -406,7 +406,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                                 &mut scratch.folded,
                                 &mut scratch.set,
                                 &mut |hit: Hit| {
-                                    touched.reach(hit.branch, epoch, leaf, in_array, via, parent)
+                                    touched.reach(hit.state, epoch, leaf, in_array, via, parent)
                                 },
                             );
                         }
