@@ -170,7 +170,7 @@ pub(crate) struct Many {
 impl Many {
     fn add(&mut self, key: u64, state: StateId, matchers: &[Matcher]) {
         for m in matchers {
-            self.index.add(m, Hit { state: state });
+            self.index.add(m, Hit { state });
         }
         if *self.by_key.entry(key).or_insert(state) != state {
             self.collided.push(state);
@@ -179,7 +179,7 @@ impl Many {
 
     fn remove(&mut self, key: u64, state: StateId, matchers: &[Matcher]) {
         for m in matchers {
-            self.index.remove(m, Hit { state: state });
+            self.index.remove(m, Hit { state });
         }
         if self.by_key.get(&key) == Some(&state) {
             // A state of the same key in `collided` stays there, found by `find`.
