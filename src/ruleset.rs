@@ -31,8 +31,8 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use crate::engine::scan::{EventError, Validation};
 pub use crate::engine::{
-    snapshot::Snapshot,
-    walk::{Scratch, Work},
+    snapshot::{Snapshot, Stats},
+    walk::{Scratch, Work, MAX_EVENT_DEPTH, MAX_EVENT_SIZE},
 };
 use crate::pattern::{Pattern, PatternError};
 
@@ -42,15 +42,6 @@ pub const MAX_FIELDS_PER_BRANCH: usize = 64;
 /// Patterns in one batch from which adding them publishes the rule set's pending changes
 /// first (or more: a sixteenth of its branches).
 const LARGE_BATCH: usize = 64;
-
-/// Deepest event nesting the scanner accepts.
-pub const MAX_EVENT_DEPTH: usize = 128;
-
-/// Largest event the matcher accepts, in bytes: 16 MiB, as for [`json::Json::parse`]
-/// (EventBridge itself takes events of up to 256 KiB).
-///
-/// [`json::Json::parse`]: crate::json::Json::parse
-pub const MAX_EVENT_SIZE: usize = 16 << 20;
 
 /// Why a rule could not be added.
 ///
@@ -548,36 +539,6 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
     pub fn stats(&self) -> Stats {
         self.snapshot().stats()
     }
-}
-
-/// What a compiled rule set holds: sizes and an estimate of its memory.
-///
-/// ```
-/// use evmatch::Ruleset;
-/// let rules = Ruleset::new();
-/// rules.add_json("orders", r#"{"$or": [{"a": ["x"]}, {"b": [{"wildcard": "*.png"}]}]}"#)?;
-/// let stats = rules.stats();
-/// assert_eq!(stats.branches, 2);
-/// assert_eq!(stats.wildcards, 1);
-/// # Ok::<(), evmatch::RulesetError>(())
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Stats {
-    /// Distinct rule names.
-    pub rules: usize,
-    /// `$or` branches over all rules (a pattern without `$or` is one branch).
-    pub branches: usize,
-    /// Distinct field paths that rules test.
-    pub fields: usize,
-    /// States of the compiled automaton: nodes of the path trie that steers the event scan,
-    /// plus the states of the matcher tree (one per distinct condition on the way from the
-    /// root: rules that begin with the same conditions share states).
-    pub states: usize,
-    /// Wildcard matchers among the value index entries.
-    pub wildcards: usize,
-    /// An estimate of the heap memory the rule set holds, in bytes.
-    pub memory_bytes: usize,
 }
 
 /// Refuses a pattern with a branch over more fields than a branch's bit mask can hold.

@@ -23,7 +23,6 @@ use crate::engine::scan::{FieldTrie, Kinds, PathId, Validation};
 use crate::engine::tree::{self, StateId, Tree};
 use crate::engine::value_index::{map_bytes, spilled_bytes};
 use crate::pattern::{FieldCondition, Literal, Matcher, Pattern};
-use crate::ruleset::Stats;
 
 /// Branches (live and removed) below which a rule set is never rebuilt to drop removed ones.
 const COMPACT_ABOVE: usize = 1024;
@@ -396,6 +395,36 @@ impl ValueKinds {
 /// Whether a field is `exists: false` alone.
 pub(super) fn is_plain_absence(field: &FieldCondition) -> bool {
     matches!(field.matchers(), [Matcher::Exists(false)])
+}
+
+/// What a compiled rule set holds: sizes and an estimate of its memory.
+///
+/// ```
+/// use evmatch::Ruleset;
+/// let rules = Ruleset::new();
+/// rules.add_json("orders", r#"{"$or": [{"a": ["x"]}, {"b": [{"wildcard": "*.png"}]}]}"#)?;
+/// let stats = rules.stats();
+/// assert_eq!(stats.branches, 2);
+/// assert_eq!(stats.wildcards, 1);
+/// # Ok::<(), evmatch::RulesetError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Distinct rule names.
+    pub rules: usize,
+    /// `$or` branches over all rules (a pattern without `$or` is one branch).
+    pub branches: usize,
+    /// Distinct field paths that rules test.
+    pub fields: usize,
+    /// States of the compiled automaton: nodes of the path trie that steers the event scan,
+    /// plus the states of the matcher tree (one per distinct condition on the way from the
+    /// root: rules that begin with the same conditions share states).
+    pub states: usize,
+    /// Wildcard matchers among the value index entries.
+    pub wildcards: usize,
+    /// An estimate of the heap memory the rule set holds, in bytes.
+    pub memory_bytes: usize,
 }
 
 #[cfg(test)]

@@ -25,7 +25,15 @@ use crate::engine::value_index::{Candidates, Hit};
 use crate::json::JsonError;
 use crate::number::ComparableNumber;
 use crate::reference::{scalar_matches, Scalar};
-use crate::ruleset::{MAX_EVENT_DEPTH, MAX_EVENT_SIZE};
+
+/// Deepest event nesting the scanner accepts.
+pub const MAX_EVENT_DEPTH: usize = 128;
+
+/// Largest event the matcher accepts, in bytes: 16 MiB, as for [`json::Json::parse`]
+/// (EventBridge itself takes events of up to 256 KiB).
+///
+/// [`json::Json::parse`]: crate::json::Json::parse
+pub const MAX_EVENT_SIZE: usize = 16 << 20;
 
 /// States past one reached by values in arrays are looked for in those values' elements only
 /// when at most this many led there: each costs a search per path, and with many the
