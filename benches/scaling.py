@@ -12,42 +12,13 @@ divided by the matches per record.
 """
 
 import argparse
-import json
 import os
 import subprocess
-import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "evmatch")
+from table import BIN, ROOT, bench, log, rate
+
 FAMILIES = ["router", "product", "absent", "anything-but", "mixed", "exact"]
-
-
-def log(message):
-    print(message, file=sys.stderr, flush=True)
-
-
-def bench(rules, events, seconds):
-    """One `evmatch bench --json` run, with its peak memory when GNU time is there."""
-    command = [BIN, "bench", "--rules", rules, "--events", events, "--json",
-               "--min-seconds", str(seconds)]
-    if os.path.exists("/usr/bin/time"):
-        result = subprocess.run(["/usr/bin/time", "-f", "%M", *command], check=True,
-                                capture_output=True, text=True, cwd=ROOT)
-        report = json.loads(result.stdout)
-        report["max_rss_kb"] = int(result.stderr.strip().splitlines()[-1])
-    else:
-        report = json.loads(subprocess.run(command, check=True, capture_output=True,
-                                           cwd=ROOT).stdout)
-    return report
-
-
-def rate(x):
-    if x >= 1e6:
-        return f"{x / 1e6:.2f} M"
-    if x >= 1e3:
-        return f"{x / 1e3:.0f} k"
-    return f"{x:.0f}"
 
 
 def main():
@@ -91,7 +62,7 @@ def main():
                        f"{speed / one[0]:.2f} | {per_record:.2f} | {per_match} | "
                        f"{report['compile_seconds']:.2f} | "
                        f"{'' if rss is None else f'{rss / 1024:.0f}'} |")
-            print(out[-1], file=sys.stderr, flush=True)
+            log(out[-1])
     print("\n".join(out))
 
 

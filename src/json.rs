@@ -68,24 +68,7 @@ impl Json {
     /// assert_eq!(err.kind(), &JsonErrorKind::TooDeep { limit: 2 });
     /// ```
     pub fn parse_with(input: &[u8], limits: &ParseLimits) -> Result<Json, JsonError> {
-        if input.len() > limits.max_size {
-            return Err(JsonError::new(
-                JsonErrorKind::TooLarge {
-                    limit: limits.max_size,
-                },
-                input,
-                0,
-            ));
-        }
-        let mut reader = Reader {
-            input,
-            pos: 0,
-            limits,
-        };
-        reader.skip_ws();
-        if reader.pos == input.len() {
-            return Err(reader.error(JsonErrorKind::Empty));
-        }
+        let mut reader = Reader::start(input, limits)?;
         let value = reader.value(0)?;
         reader.skip_ws();
         if reader.pos != input.len() {
@@ -103,24 +86,7 @@ impl Json {
         limits: &ParseLimits,
         visit: &mut dyn FnMut(String, Json) -> Result<(), E>,
     ) -> Result<Result<bool, E>, JsonError> {
-        if input.len() > limits.max_size {
-            return Err(JsonError::new(
-                JsonErrorKind::TooLarge {
-                    limit: limits.max_size,
-                },
-                input,
-                0,
-            ));
-        }
-        let mut reader = Reader {
-            input,
-            pos: 0,
-            limits,
-        };
-        reader.skip_ws();
-        if reader.pos == input.len() {
-            return Err(reader.error(JsonErrorKind::Empty));
-        }
+        let mut reader = Reader::start(input, limits)?;
         if input[reader.pos] != b'{' {
             reader.value(0)?;
             reader.skip_ws();
@@ -514,6 +480,30 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader at the first value of `input`, which must be within the size limit and hold
+    /// more than white space.
+    fn start(input: &'a [u8], limits: &'a ParseLimits) -> Result<Reader<'a>, JsonError> {
+        if input.len() > limits.max_size {
+            return Err(JsonError::new(
+                JsonErrorKind::TooLarge {
+                    limit: limits.max_size,
+                },
+                input,
+                0,
+            ));
+        }
+        let mut reader = Reader {
+            input,
+            pos: 0,
+            limits,
+        };
+        reader.skip_ws();
+        if reader.pos == input.len() {
+            return Err(reader.error(JsonErrorKind::Empty));
+        }
+        Ok(reader)
+    }
+
     fn error(&self, kind: JsonErrorKind) -> JsonError {
         JsonError::new(kind, self.input, self.pos)
     }
