@@ -185,16 +185,7 @@ fn many_overlapping_wildcards_agree_with_the_reference() {
             .collect();
         let event =
             evmatch::json::Json::parse(format!(r#"{{"v": "{value}"}}"#).as_bytes()).unwrap();
-        let mut expected: Vec<String> = rules
-            .iter()
-            .filter(|(_, p)| reference::matches(p, &event))
-            .map(|(n, _)| n.clone())
-            .collect();
-        let mut got = set.matches(event.to_string().as_bytes()).unwrap();
-        expected.sort();
-        got.sort();
-        assert_eq!(got, expected, "{value:?}");
-        matched += got.len();
+        matched += assert_agrees(&set, &rules, |_| true, &event.to_string(), &event);
     }
     assert!(matched > 400, "{matched}");
 }
@@ -266,16 +257,7 @@ fn item_rules_on_large_orders_agree_with_the_reference() {
             items.join(",")
         );
         let event = Json::parse(text.as_bytes()).unwrap();
-        let mut expected: Vec<String> = rules
-            .iter()
-            .filter(|(_, p)| reference::matches(p, &event))
-            .map(|(n, _)| n.clone())
-            .collect();
-        let mut got = set.matches(text.as_bytes()).unwrap();
-        expected.sort();
-        got.sort();
-        assert_eq!(got, expected, "{text}");
-        matched += got.len();
+        matched += assert_agrees(&set, &rules, |_| true, &text, &event);
     }
     assert!(matched > 5_000, "{matched}");
 }
@@ -325,16 +307,7 @@ fn absence_groups_agree_with_the_reference() {
         }
         let text = format!("{{{}}}", members.join(", "));
         let event = Json::parse(text.as_bytes()).unwrap();
-        let mut expected: Vec<String> = rules
-            .iter()
-            .filter(|(_, p)| reference::matches(p, &event))
-            .map(|(n, _)| n.clone())
-            .collect();
-        let mut got = set.matches(text.as_bytes()).unwrap();
-        expected.sort();
-        got.sort();
-        assert_eq!(got, expected, "{text}");
-        matched += got.len();
+        matched += assert_agrees(&set, &rules, |_| true, &text, &event);
         total += rules.len();
     }
     assert!(
@@ -370,17 +343,7 @@ fn shared_value_rule_sets_agree_with_the_reference_across_updates() {
         let check = |set: &Ruleset<String>, live: &[bool]| {
             let mut matched = 0;
             for (text, event) in &records {
-                let mut expected: Vec<String> = parsed
-                    .iter()
-                    .zip(live)
-                    .filter(|((_, p), &l)| l && reference::matches(p, event))
-                    .map(|((n, _), _)| n.clone())
-                    .collect();
-                let mut got = set.matches(text.as_bytes()).unwrap();
-                expected.sort();
-                got.sort();
-                assert_eq!(got, expected, "{text}");
-                matched += got.len();
+                matched += assert_agrees(set, &parsed, |i| live[i], text, event);
             }
             matched
         };
@@ -401,4 +364,26 @@ fn shared_value_rule_sets_agree_with_the_reference_across_updates() {
         }
         check(&set, &live);
     }
+}
+
+/// Asserts that the compiled set reports for the event `text` (`event`, parsed) exactly the
+/// rules of `rules` that are `live` and that the reference matches; returns how many.
+fn assert_agrees(
+    set: &Ruleset<String>,
+    rules: &[(String, Pattern)],
+    live: impl Fn(usize) -> bool,
+    text: &str,
+    event: &evmatch::json::Json,
+) -> usize {
+    let mut expected: Vec<String> = rules
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, p))| live(*i) && reference::matches(p, event))
+        .map(|(_, (n, _))| n.clone())
+        .collect();
+    let mut got = set.matches(text.as_bytes()).unwrap();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected, "{text}");
+    got.len()
 }
