@@ -60,7 +60,7 @@ pub struct Snapshot<N> {
     pub(super) keep: Arc<Vec<bool>>,
     /// Branch id → branch; `None` once removed.
     pub(crate) branches: Chunked<Arc<BranchInfo>>,
-    /// Branch id → what deciding a candidate needs first ([`BranchKey`]), four bytes each.
+    /// Branch id → what deciding the branch needs first ([`BranchKey`]), four bytes each.
     pub(crate) keys: Arc<Vec<BranchKey>>,
     pub(crate) names: Chunked<N>,
     pub(crate) name_index: Sharded<N, NameEntry>,
@@ -323,9 +323,10 @@ impl BranchInfo {
     }
 }
 
-/// What deciding a candidate branch needs before the branch itself: its rule's name index,
-/// whether its anchor's hits alone decide it (one field, which absence cannot satisfy), and
-/// whether its rule has other branches (only then can the name be found twice in an event).
+/// What deciding a branch that ended at a state reached needs before the branch itself: its
+/// rule's name index, whether reaching its end decides it (one field, which absence cannot
+/// satisfy), and whether its rule has other branches (only then can the name be found twice
+/// in an event).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct BranchKey(u32);
 

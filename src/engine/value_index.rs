@@ -470,8 +470,9 @@ pub struct FieldIndex {
     except: Except,
     others: Vec<(Matcher, Vec<Hit>)>,
     wildcards_changed: bool,
-    /// How many matchers are indexed here: none at a path that only verified fields name
-    /// (an item's `qty` beside its anchor `sku`), whose values then skip the lookups.
+    /// How many matchers are indexed here: none at the root of a path whose fields only come
+    /// after others in the tree (an item's `qty` after its `sku`), whose values then skip
+    /// the root's lookups.
     indexed: usize,
 }
 

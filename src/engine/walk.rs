@@ -262,8 +262,9 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
 }
 
 impl<N> Collector<'_, '_, '_, N> {
-    /// [`Visitor::leaf`] at a path where no branch verifies values: the value is looked up and
-    /// not kept, and the branches it hits are candidates that need no verifying.
+    /// [`Visitor::leaf`] at a path where no branch needs the values after the scan: the value
+    /// is looked up at the root and not kept; the states it reaches end one-field branches,
+    /// which need nothing more.
     fn look_up(&mut self, path: PathId, value: Value<'_>) {
         let scratch = &mut *self.scratch;
         let scalar = match value {
@@ -1248,8 +1249,8 @@ mod tests {
 
     #[test]
     fn kept_values_are_verified_from_the_event_or_decoded() {
-        // The exact `a` is the anchor; `b` and `n` are verified from the values kept, which
-        // point into the event unless decoding an escape made new bytes.
+        // The exact `a` is the first transition; `b` and `n` are tested on the values kept,
+        // which point into the event unless decoding an escape made new bytes.
         let rules = Ruleset::new();
         rules
             .add_json(
@@ -1279,9 +1280,9 @@ mod tests {
 
     #[test]
     fn values_are_looked_up_while_their_path_indexes_a_matcher() {
-        // `qty` is first only verified (beside the anchor `sku`), then the anchor of two
-        // rules, then of one, then of none again: its values are looked up exactly while
-        // some rule's anchor is there.
+        // `qty` first only follows `sku` in the tree, then begins two rules, then one, then
+        // none again: its values are looked up at the root exactly while some rule begins
+        // there.
         let rules = Ruleset::new();
         let pair = r#"{"items": {"sku": ["A"], "qty": [1]}}"#;
         rules.add_json("pair", pair).unwrap();
