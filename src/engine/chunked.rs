@@ -11,6 +11,10 @@
 //!   cache), and a change copies one chunk.
 //! - [`Sharded`] is a hash map in [`SHARDS`] maps, picked by the key's hash under fixed seeds:
 //!   a change copies one shard.
+//! - [`SplitMap`] is one plain hash map while small and splits into shards once large: the
+//!   value tables of the matcher tree, most of which hold a few keys (a shard list each would
+//!   cost more than the keys) and a few of which hold a hundred thousand (the customers under
+//!   `condition: Success`), which a change would otherwise copy whole.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -23,7 +27,7 @@ pub(crate) const CHUNK: usize = 1 << CHUNK_BITS;
 const CHUNK_BITS: u32 = 10;
 
 /// Shards of a [`Sharded`] map (a power of two).
-pub(crate) const SHARDS: usize = 64;
+pub(crate) const SHARDS: usize = 256;
 
 /// A vector of slots, each empty or holding a value, whose clones share its chunks until one
 /// of them changes. Every chunk is an array of [`CHUNK`] slots from the start: reading a slot
@@ -60,6 +64,12 @@ impl<T> Chunked<T> {
     /// The values, in slot order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
         self.chunks.iter().flat_map(|chunk| chunk.iter().flatten())
+    }
+
+    /// Where the first chunk lies: a witness, for tests, of whether an update copied it.
+    #[cfg(test)]
+    pub(crate) fn first_chunk(&self) -> Option<*const [Option<T>; CHUNK]> {
+        self.chunks.first().map(Arc::as_ptr)
     }
 
     /// Heap bytes held, counting shared chunks in full.
@@ -179,6 +189,120 @@ impl<K: Clone + Eq + Hash, V: Clone> Sharded<K, V> {
     }
 }
 
+/// Keys above which a [`SplitMap`] splits into shards.
+const SPLIT_ABOVE: usize = 4096;
+
+/// A hash map, one table while small, in [`SHARDS`] shared shards once it holds more than
+/// [`SPLIT_ABOVE`] keys (and from then on).
+#[derive(Clone, Debug)]
+pub(crate) enum SplitMap<K, V> {
+    Flat(ahash::AHashMap<K, V>),
+    Split(Arc<[Arc<ahash::AHashMap<K, V>>]>),
+}
+
+impl<K, V> Default for SplitMap<K, V> {
+    fn default() -> Self {
+        SplitMap::Flat(ahash::AHashMap::new())
+    }
+}
+
+impl<K: Clone + Eq + Hash, V: Clone> SplitMap<K, V> {
+    /// The value of `key`.
+    #[inline]
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        match self {
+            SplitMap::Flat(map) => map.get(key),
+            SplitMap::Split(shards) => shards[shard_of(key)].get(key),
+        }
+    }
+
+    /// The one table, while the map is not split.
+    #[inline]
+    pub(crate) fn flat(&self) -> Option<&ahash::AHashMap<K, V>> {
+        match self {
+            SplitMap::Flat(map) => Some(map),
+            SplitMap::Split(_) => None,
+        }
+    }
+
+    /// The table that holds (or would hold) `key`, copied first if a clone shares it.
+    fn table_mut<Q>(&mut self, key: &Q) -> &mut ahash::AHashMap<K, V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        match self {
+            SplitMap::Flat(map) => map,
+            SplitMap::Split(shards) => {
+                if Arc::get_mut(shards).is_none() {
+                    *shards = shards.iter().cloned().collect();
+                }
+                let shards = Arc::get_mut(shards).expect("a list of shards of its own");
+                Arc::make_mut(&mut shards[shard_of(key)])
+            }
+        }
+    }
+
+    /// The value of `key`, changeable (its table copied first if shared).
+    pub(crate) fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        // Looked up first: a key that is not there copies no shard.
+        self.get(key)?;
+        self.table_mut(key).get_mut(key)
+    }
+
+    /// The value of `key`, made `new()` first if there is none.
+    pub(crate) fn get_or_insert_with(&mut self, key: K, new: impl FnOnce() -> V) -> &mut V {
+        if let SplitMap::Flat(map) = self {
+            if map.len() >= SPLIT_ABOVE && !map.contains_key(&key) {
+                let mut shards: Vec<ahash::AHashMap<K, V>> =
+                    (0..SHARDS).map(|_| ahash::AHashMap::new()).collect();
+                for (k, v) in map.drain() {
+                    shards[shard_of(&k)].insert(k, v);
+                }
+                *self = SplitMap::Split(shards.into_iter().map(Arc::new).collect());
+            }
+        }
+        self.table_mut(&key).entry(key).or_insert_with(new)
+    }
+
+    /// Takes `key` out, returning its value.
+    pub(crate) fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.get(key)?; // as in `get_mut`
+        self.table_mut(key).remove(key)
+    }
+
+    /// Whether no key is left.
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            SplitMap::Flat(map) => map.is_empty(),
+            SplitMap::Split(shards) => shards.iter().all(|s| s.is_empty()),
+        }
+    }
+
+    /// Heap bytes held (as [`map_bytes`] counts them), counting shared shards in full.
+    pub(crate) fn heap_bytes(&self, each: impl Fn(&K, &V) -> usize) -> usize {
+        match self {
+            SplitMap::Flat(map) => map_bytes(map, each),
+            SplitMap::Split(shards) => {
+                shards.len() * std::mem::size_of::<Arc<ahash::AHashMap<K, V>>>()
+                    + shards.iter().map(|s| map_bytes(s, &each)).sum::<usize>()
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,5 +358,38 @@ mod tests {
         }
         let total: usize = a.shards.iter().map(|shard| shard.len()).sum();
         assert_eq!(total, 1000);
+    }
+
+    #[test]
+    fn a_split_map_splits_when_large_and_its_clones_share_shards() {
+        let mut map: SplitMap<u64, u64> = SplitMap::default();
+        for k in 0..(SPLIT_ABOVE as u64 + 10) {
+            *map.get_or_insert_with(k, || 0) += k;
+        }
+        assert!(
+            matches!(map, SplitMap::Split(_)),
+            "split past {SPLIT_ABOVE} keys"
+        );
+        let before = map.clone();
+        *map.get_mut(&7).unwrap() = 70;
+        assert_eq!(map.remove(&8), Some(8));
+        assert_eq!((map.get(&7), map.get(&8)), (Some(&70), None));
+        assert_eq!((before.get(&7), before.get(&8)), (Some(&7), Some(&8)));
+        // The change copied the shards of 7 and 8, no other.
+        let (SplitMap::Split(a), SplitMap::Split(b)) = (&map, &before) else {
+            unreachable!()
+        };
+        let copied = a
+            .iter()
+            .zip(b.iter())
+            .filter(|(x, y)| !Arc::ptr_eq(x, y))
+            .count();
+        assert!((1..=2).contains(&copied), "{copied} shards copied");
+        for k in 0..(SPLIT_ABOVE as u64 + 10) {
+            if k != 7 && k != 8 {
+                assert_eq!(map.get(&k), Some(&k));
+            }
+        }
+        assert!(!map.is_empty());
     }
 }

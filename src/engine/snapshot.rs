@@ -60,8 +60,9 @@ pub struct Snapshot<N> {
     pub(super) keep: Arc<Vec<bool>>,
     /// Branch id → branch; `None` once removed.
     pub(crate) branches: Chunked<Arc<BranchInfo>>,
-    /// Branch id → what deciding the branch needs first ([`BranchKey`]), four bytes each.
-    pub(crate) keys: Arc<Vec<BranchKey>>,
+    /// Branch id → what deciding the branch needs first ([`BranchKey`]), in chunks shared
+    /// between snapshots like the branches.
+    pub(crate) keys: Chunked<BranchKey>,
     pub(crate) names: Chunked<N>,
     pub(crate) name_index: Sharded<N, NameEntry>,
     /// Branches not removed: how sparse `branches` is, without a pass over the names.
@@ -78,7 +79,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             accepts: Arc::new(Vec::new()),
             keep: Arc::new(Vec::new()),
             branches: Chunked::default(),
-            keys: Arc::new(Vec::new()),
+            keys: Chunked::default(),
             names: Chunked::default(),
             name_index: Sharded::default(),
             live: 0,
@@ -163,7 +164,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             .collect();
         info.chain = self.tree.insert(id, &walk, &info.guards());
         let key = BranchKey::new(name_index, !verified);
-        Arc::make_mut(&mut self.keys).push(key);
+        self.keys.push(key);
         self.branches.push(Arc::new(info));
         self.live += 1;
         let branches = &mut self
@@ -180,9 +181,10 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             n => &branches[n - 1..],
         };
         if !new.is_empty() {
-            let keys = Arc::make_mut(&mut self.keys);
             for &branch in new {
-                keys[branch as usize] = keys[branch as usize].shared();
+                if let Some(key) = self.keys.get_mut(branch as usize) {
+                    *key = key.shared();
+                }
             }
         }
     }
@@ -223,7 +225,9 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             let Some(info) = self.branches.take(id as usize) else {
                 continue;
             };
-            Arc::make_mut(&mut self.keys)[id as usize] = BranchKey::REMOVED;
+            if let Some(key) = self.keys.get_mut(id as usize) {
+                *key = BranchKey::REMOVED;
+            }
             self.live -= 1;
             self.tree.remove(id, &info.chain, &info.guards());
         }

@@ -38,12 +38,11 @@
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use ahash::AHashMap as HashMap;
 use smallvec::SmallVec;
 
-use crate::engine::chunked::Chunked;
+use crate::engine::chunked::{Chunked, SplitMap};
 use crate::engine::scan::PathId;
-use crate::engine::value_index::{map_bytes, spilled_bytes, FieldIndex, Hit};
+use crate::engine::value_index::{spilled_bytes, FieldIndex, Hit};
 use crate::pattern::{FieldCondition, Literal, Matcher};
 
 /// A state of the tree (the root is not one: its transitions are [`Tree::root`]).
@@ -51,6 +50,9 @@ pub(crate) type StateId = u32;
 
 /// Transitions of one state on one path up to which they are a list, tested one by one.
 pub(crate) const FEW: usize = 4;
+
+/// A state id no state has: a new slot of [`Many::by_key`] until it is filled, at once.
+const UNSET_STATE: StateId = StateId::MAX - 1;
 
 /// The root, as the place a transition leaves from.
 const ROOT: StateId = StateId::MAX;
@@ -161,7 +163,7 @@ pub(crate) struct Many {
     pub(crate) index: FieldIndex,
     /// The states, by the hash of their condition: how an added branch finds the transition
     /// its field shares with others.
-    by_key: HashMap<u64, StateId>,
+    by_key: SplitMap<u64, StateId>,
     /// States whose key another state already holds in `by_key` (two conditions of one hash:
     /// rare, so a list).
     collided: Vec<StateId>,
@@ -172,7 +174,10 @@ impl Many {
         for m in matchers {
             self.index.add(m, Hit { state });
         }
-        if *self.by_key.entry(key).or_insert(state) != state {
+        let slot = self.by_key.get_or_insert_with(key, || UNSET_STATE);
+        if *slot == UNSET_STATE {
+            *slot = state;
+        } else if *slot != state {
             self.collided.push(state);
         }
     }
@@ -194,6 +199,7 @@ impl Many {
         self.by_key
             .get(&key)
             .copied()
+            .filter(|&s| s != UNSET_STATE)
             .into_iter()
             .chain(self.collided.iter().copied())
     }
@@ -205,7 +211,7 @@ impl Many {
 
     fn heap_bytes(&self) -> usize {
         self.index.heap_bytes()
-            + map_bytes(&self.by_key, |_, _| 0)
+            + self.by_key.heap_bytes(|_, _| 0)
             + self.collided.capacity() * std::mem::size_of::<StateId>()
     }
 }

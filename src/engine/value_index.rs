@@ -36,6 +36,7 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::cidr::IpAddress;
+use crate::engine::chunked::SplitMap;
 use crate::number::ComparableNumber;
 use std::ops::Bound;
 
@@ -451,7 +452,9 @@ impl Candidates {
 /// All the matchers on one field path.
 #[derive(Clone, Debug, Default)]
 pub struct FieldIndex {
-    strings: HashMap<Key, Hits>,
+    /// Exact strings: split into shared shards once many (customer ids under one state), so
+    /// that a change copies one shard.
+    strings: SplitMap<Key, Hits>,
     addresses: HashMap<IpAddress, Hits>,
     numbers: HashMap<ComparableNumber, Hits>,
     number_spellings: HashMap<Key, Hits>,
@@ -624,8 +627,7 @@ impl FieldIndex {
         match matcher {
             Matcher::Exact(Literal::String { value, ip: None }) => self
                 .strings
-                .entry(value.as_bytes().into())
-                .or_default()
+                .get_or_insert_with(value.as_bytes().into(), Hits::new)
                 .push(hit),
             Matcher::Exact(Literal::String { ip: Some(ip), .. }) => {
                 self.addresses.entry(*ip).or_default().push(hit)
@@ -693,7 +695,12 @@ impl FieldIndex {
         self.indexed = self.indexed.saturating_sub(1);
         match matcher {
             Matcher::Exact(Literal::String { value, ip: None }) => {
-                remove_hit(&mut self.strings, value.as_bytes(), hit);
+                if let Some(hits) = self.strings.get_mut(value.as_bytes()) {
+                    hits.retain(|h| *h != hit);
+                    if hits.is_empty() {
+                        self.strings.remove(value.as_bytes());
+                    }
+                }
             }
             Matcher::Exact(Literal::String { ip: Some(ip), .. }) => {
                 remove_hit(&mut self.addresses, ip, hit);
@@ -778,7 +785,11 @@ impl FieldIndex {
         match *value {
             Scalar::Str(s) => {
                 let bytes = s.as_bytes();
-                if let Some(hits) = lookup(&self.strings, bytes) {
+                let hits = match self.strings.flat() {
+                    Some(flat) => lookup(flat, bytes),
+                    None => self.strings.get(bytes),
+                };
+                if let Some(hits) = hits {
                     hits.iter().copied().for_each(&mut *emit);
                 }
                 if !(self.addresses.is_empty() && self.cidr.is_empty()) {
@@ -901,7 +912,7 @@ impl FieldIndex {
     /// An estimate of the heap bytes the index holds.
     pub(crate) fn heap_bytes(&self) -> usize {
         let mut bytes = std::mem::size_of::<FieldIndex>()
-            + map_bytes(&self.strings, keyed_bytes)
+            + self.strings.heap_bytes(keyed_bytes)
             + map_bytes(&self.addresses, |_, hits| spilled_bytes(hits))
             + map_bytes(&self.numbers, |_, hits| spilled_bytes(hits))
             + map_bytes(&self.number_spellings, keyed_bytes)

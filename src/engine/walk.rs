@@ -485,7 +485,9 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         found: &mut impl FnMut(&'s N),
     ) {
         let epoch = scratch.epoch;
-        let key = self.keys[id as usize];
+        let Some(&key) = self.keys.get(id as usize) else {
+            return;
+        };
         if key == BranchKey::REMOVED {
             return;
         }
