@@ -35,7 +35,6 @@
 //! not tracked along the walk: a branch that ends with values from arrays at two or more of
 //! its paths is checked afterwards, on the values at its paths alone.
 
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use smallvec::SmallVec;
@@ -262,9 +261,9 @@ fn selectivity(matcher: &Matcher) -> u8 {
 /// The key under which a transition's condition is found again: its matchers, hashed with
 /// fixed keys (the writer and every snapshot agree).
 fn condition_key(matchers: &[Matcher]) -> u64 {
-    let mut hasher = std::hash::DefaultHasher::new();
-    matchers.hash(&mut hasher);
-    hasher.finish()
+    static SEEDS: ahash::RandomState =
+        ahash::RandomState::with_seeds(0x2d35_8dcc, 0xaa6c_78a5, 0x8bb8_4b93, 0x962e_acba);
+    SEEDS.hash_one(matchers)
 }
 
 /// The matcher tree of a rule set; its pieces are shared with the snapshots published from it.

@@ -801,17 +801,29 @@ impl Touched {
         if self.ids.len() * 2 >= self.slots.len() {
             self.grow(epoch);
         }
+        match self.probe(state, epoch) {
+            Ok(index) => index,
+            Err(at) => {
+                self.slots[at] = u64::from(epoch) << 32 | self.ids.len() as u64;
+                self.add(state)
+            }
+        }
+    }
+
+    /// In the searched table (not empty): `state`'s place in `ids` if event `epoch` reached
+    /// it, else the free slot where it goes.
+    #[inline(always)]
+    fn probe(&self, state: u32, epoch: u32) -> Result<usize, usize> {
         let mask = self.slots.len() - 1;
         let mut at = Self::start(state, mask);
         loop {
             let slot = self.slots[at];
             if (slot >> 32) as u32 != epoch {
-                self.slots[at] = u64::from(epoch) << 32 | self.ids.len() as u64;
-                return self.add(state);
+                return Err(at);
             }
             let index = slot as u32 as usize;
             if self.ids[index] == state {
-                return index;
+                return Ok(index);
             }
             at = (at + 1) & mask;
         }
@@ -896,19 +908,7 @@ impl Touched {
         if self.slots.is_empty() {
             return None;
         }
-        let mask = self.slots.len() - 1;
-        let mut at = Self::start(state, mask);
-        loop {
-            let slot = self.slots[at];
-            if (slot >> 32) as u32 != epoch {
-                return None;
-            }
-            let index = slot as u32 as usize;
-            if self.ids[index] == state {
-                return Some(index);
-            }
-            at = (at + 1) & mask;
-        }
+        self.probe(state, epoch).ok()
     }
 
     /// Where the search for `state` starts: state ids are dense, so they are spread by a
