@@ -95,43 +95,15 @@ impl Json {
             }
             return Ok(Ok(false));
         }
-        reader.enter(1)?;
-        reader.pos += 1;
-        reader.skip_ws();
         let mut outcome = Ok(true);
-        if reader.input.get(reader.pos) == Some(&b'}') {
-            reader.pos += 1;
-        } else {
-            loop {
-                reader.skip_ws();
-                if reader.input.get(reader.pos) != Some(&b'"') {
-                    return Err(reader.unexpected());
-                }
-                let key = reader.string()?;
-                reader.skip_ws();
-                if reader.input.get(reader.pos) != Some(&b':') {
-                    return Err(reader.unexpected());
-                }
-                reader.pos += 1;
-                reader.skip_ws();
-                let value = reader.value(1)?;
-                if outcome.is_ok() {
-                    if let Err(e) = visit(key, value) {
-                        // The rest is still read: a syntax error after it comes first.
-                        outcome = Err(e);
-                    }
-                }
-                reader.skip_ws();
-                match reader.input.get(reader.pos) {
-                    Some(b',') => reader.pos += 1,
-                    Some(b'}') => {
-                        reader.pos += 1;
-                        break;
-                    }
-                    _ => return Err(reader.unexpected()),
+        reader.members(1, &mut |key, value| {
+            if outcome.is_ok() {
+                if let Err(e) = visit(key, value) {
+                    // The rest is still read: a syntax error after it comes first.
+                    outcome = Err(e);
                 }
             }
-        }
+        })?;
         reader.skip_ws();
         if reader.pos != input.len() {
             return Err(reader.error(JsonErrorKind::TrailingCharacters));
@@ -561,13 +533,23 @@ impl<'a> Reader<'a> {
     }
 
     fn object(&mut self, depth: usize) -> Result<Json, JsonError> {
+        let mut members = Vec::new();
+        self.members(depth, &mut |key, value| members.push((key, value)))?;
+        Ok(Json::Object(members))
+    }
+
+    /// Reads the object at the reader's `{`, handing each member to `visit` as it is read.
+    fn members(
+        &mut self,
+        depth: usize,
+        visit: &mut dyn FnMut(String, Json),
+    ) -> Result<(), JsonError> {
         self.enter(depth)?;
         self.pos += 1;
-        let mut members = Vec::new();
         self.skip_ws();
         if self.input.get(self.pos) == Some(&b'}') {
             self.pos += 1;
-            return Ok(Json::Object(members));
+            return Ok(());
         }
         loop {
             self.skip_ws();
@@ -582,13 +564,13 @@ impl<'a> Reader<'a> {
             self.pos += 1;
             self.skip_ws();
             let value = self.value(depth)?;
-            members.push((key, value));
+            visit(key, value);
             self.skip_ws();
             match self.input.get(self.pos) {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Json::Object(members));
+                    return Ok(());
                 }
                 _ => return Err(self.unexpected()),
             }
