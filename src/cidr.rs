@@ -3,12 +3,13 @@
 //! A string counts as an IP address only if it looks like one before it is parsed: four
 //! dot-separated decimal runs, or hex digits and colons with at least one colon. That rule,
 //! inherited from AWS's engine, keeps host names from ever being treated as addresses. Two
-//! details follow AWS's Java runtime: an IPv4 part with a leading zero (`010`) is rejected as
-//! ambiguous, and an IPv4-mapped IPv6 address (`::ffff:a00:1`) *is* the IPv4 address.
+//! details follow AWS's engine and the Java runtime under it: an IPv4 part with leading zeros
+//! is decimal (`010` is ten, never octal eight; a literal longer than 15 characters is not an
+//! address), and an IPv4-mapped IPv6 address (`::ffff:a00:1`) *is* the IPv4 address.
 //!
-//! A CIDR block `base/bits` covers the addresses from `base` as written up to `base` with all
-//! host bits set. AWS does not clear the host bits of `base`, so `10.0.0.5/24` covers
-//! `10.0.0.5` to `10.0.0.255`; we keep that.
+//! A CIDR block `base/bits` covers the network of `base`: its host bits are cleared, as CIDR
+//! notation means everywhere and as AWS's engine reads it, so `10.0.0.5/24` covers `10.0.0.0`
+//! to `10.0.0.255`.
 
 use std::fmt;
 
@@ -71,11 +72,12 @@ impl fmt::Display for IpAddress {
 /// ```
 /// use evmatch::cidr::{IpAddress, IpRange};
 ///
-/// // AWS keeps the host bits of the base as written: this block starts at .5, not .0.
+/// // The host bits of the base are cleared: this block is the network 10.0.0.0/24.
 /// let block = IpRange::parse_cidr("10.0.0.5/24")?;
-/// assert_eq!(block.low().to_string(), "10.0.0.5");
+/// assert_eq!(block.low().to_string(), "10.0.0.0");
 /// assert_eq!(block.high().to_string(), "10.0.0.255");
-/// assert!(!block.contains(IpAddress::parse("10.0.0.4").unwrap()));
+/// assert!(block.contains(IpAddress::parse("10.0.0.4").unwrap()));
+/// assert!(!block.contains(IpAddress::parse("10.0.1.0").unwrap()));
 /// # Ok::<(), evmatch::cidr::CidrError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -133,21 +135,24 @@ impl IpRange {
                 IpAddress::parse(address).ok_or_else(|| CidrError::Invalid(address.to_string()))?
             }
         };
-        let high = match base {
+        // `bits` is below the family's width here, so the shifts cannot overflow.
+        let (low, high) = match base {
             IpAddress::V4(v) => {
                 if bits > 31 {
                     return Err(CidrError::V4MaskTooLarge);
                 }
-                IpAddress::V4(v | (u32::MAX >> bits))
+                let host = u32::MAX >> bits;
+                (IpAddress::V4(v & !host), IpAddress::V4(v | host))
             }
             IpAddress::V6(v) => {
                 if bits > 127 {
                     return Err(CidrError::V6MaskTooLarge);
                 }
-                IpAddress::V6(v | (u128::MAX >> bits))
+                let host = u128::MAX >> bits;
+                (IpAddress::V6(v & !host), IpAddress::V6(v | host))
             }
         };
-        Ok(IpRange { low: base, high })
+        Ok(IpRange { low, high })
     }
 
     /// Whether `address` is in the range (never, for an address of the other family).
@@ -167,6 +172,16 @@ impl IpRange {
             (IpAddress::V4(lo), IpAddress::V4(hi), IpAddress::V4(a)) => lo <= a && a <= hi,
             (IpAddress::V6(lo), IpAddress::V6(hi), IpAddress::V6(a)) => lo <= a && a <= hi,
             _ => false,
+        }
+    }
+
+    /// How many leading bits the first and last addresses share: a CIDR block's mask.
+    pub(crate) fn network_bits(&self) -> u32 {
+        match (self.low, self.high) {
+            (IpAddress::V4(low), IpAddress::V4(high)) => (low ^ high).leading_zeros(),
+            (IpAddress::V6(low), IpAddress::V6(high)) => (low ^ high).leading_zeros(),
+            // The constructors give both ends one family.
+            _ => 0,
         }
     }
 
@@ -272,19 +287,19 @@ fn shape(text: &str) -> Shape {
     Shape::Other
 }
 
+/// Reads four decimal parts (the shape is checked before). Leading zeros are decimal digits
+/// like any other, so `010` is ten; the Java runtime AWS's engine calls reads no IPv4 literal
+/// longer than 15 characters, so neither do we.
 fn parse_v4(text: &str) -> Option<u32> {
+    if text.len() > 15 {
+        return None;
+    }
     let mut value = 0u32;
     for part in text.split('.') {
-        if part.len() > 1 && part.starts_with('0') {
-            return None;
-        }
-        if part.len() > 3 {
-            return None;
-        }
-        let octet: u32 = part.parse().ok()?;
-        if octet > 255 {
-            return None;
-        }
+        let octet = part.bytes().try_fold(0u32, |n, b| {
+            let n = n * 10 + u32::from(b.checked_sub(b'0')?);
+            (n <= 255).then_some(n)
+        })?;
         value = (value << 8) | octet;
     }
     Some(value)
@@ -351,7 +366,14 @@ mod tests {
     fn parses_address_shapes() {
         assert_eq!(ip("0.0.0.0"), IpAddress::V4(0));
         assert_eq!(ip("255.255.255.255"), IpAddress::V4(u32::MAX));
-        assert_eq!(IpAddress::parse("010.0.0.1"), None);
+        // Leading zeros are decimal digits, within Java's 15 characters.
+        assert_eq!(ip("010.0.0.1"), ip("10.0.0.1"));
+        assert_eq!(ip("10.0.0.01"), ip("10.0.0.1"));
+        assert_eq!(ip("000.00.0.0255"), ip("0.0.0.255"));
+        assert_eq!(ip("0255.000.000.1"), ip("255.0.0.1"));
+        assert_eq!(IpAddress::parse("0256.0.0.1"), None);
+        assert_eq!(IpAddress::parse("0010.000.000.01"), Some(ip("10.0.0.1")));
+        assert_eq!(IpAddress::parse("00010.000.000.01"), None); // 16 characters
         assert_eq!(IpAddress::parse("1.2.3"), None);
         assert_eq!(IpAddress::parse("1.2.3.4.5"), None);
         assert_eq!(ip("2001:db8::1"), ip("2001:0db8:0:0:0:0:0:1"));
@@ -366,9 +388,23 @@ mod tests {
     }
 
     #[test]
-    fn cidr_ranges_keep_the_written_base() {
+    fn cidr_ranges_clear_the_host_bits_of_the_base() {
         let r = IpRange::parse_cidr("10.0.0.5/24").unwrap();
-        assert_eq!((r.low(), r.high()), (ip("10.0.0.5"), ip("10.0.0.255")));
+        assert_eq!((r.low(), r.high()), (ip("10.0.0.0"), ip("10.0.0.255")));
+        let r = IpRange::parse_cidr("10.0.0.01/24").unwrap();
+        assert_eq!((r.low(), r.high()), (ip("10.0.0.0"), ip("10.0.0.255")));
+        let r = IpRange::parse_cidr("192.168.77.200/20").unwrap();
+        assert_eq!(
+            (r.low(), r.high()),
+            (ip("192.168.64.0"), ip("192.168.79.255"))
+        );
+        let r = IpRange::parse_cidr("2001:db8::ffff/120").unwrap();
+        assert_eq!(
+            (r.low(), r.high()),
+            (ip("2001:db8::ff00"), ip("2001:db8::ffff"))
+        );
+        let r = IpRange::parse_cidr("255.255.255.255/0").unwrap();
+        assert_eq!((r.low(), r.high()), (ip("0.0.0.0"), ip("255.255.255.255")));
         let r = IpRange::parse_cidr("2001:db8:1234:1a00::/64").unwrap();
         assert!(r.contains(ip("2001:0db8:1234:1a00:0000:0000:0000:0000")));
         assert!(r.contains(ip("2001:db8:1234:1a00:ffff:ffff:ffff:ffff")));

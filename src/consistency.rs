@@ -1,8 +1,10 @@
 //! Array consistency: may one value per field be chosen without mixing array elements?
 //!
 //! Every value of an event carries its *positions*: for each array on the way down to it, the
-//! array (an id unique within the event) and the element it sits in. Values are consistent when
-//! no array appears in both with different elements.
+//! array (an id unique within the event) and the element it sits in. The array a plain value
+//! sits in directly is left out, as AWS's engine leaves it out: only objects and arrays are
+//! tied to their element. Values are consistent when no array appears in both with different
+//! elements.
 //!
 //! Two procedures decide whether a branch of a pattern can be satisfied:
 //!

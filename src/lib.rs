@@ -72,13 +72,20 @@
 //! * A field matches when any of its listed values matches; all fields of a branch must match;
 //!   a pattern matches when any `$or` branch does.
 //! * An array in the event matches when any element does; arrays of objects are crushed into
-//!   their parent path. A match never combines values from different elements of one array.
+//!   their parent path. A match never combines values from different object (or array)
+//!   elements of one array; a plain value in an array goes with any of its elements, as in
+//!   AWS's engine (`{"a": ["s"], "a.b": ["x"]}` matches `{"a": ["s", {"b": "x"}]}`).
 //! * Numbers compare numerically within ±5.0e9 with six decimals (`300`, `300.0` and `3e2` are
 //!   equal), and by spelling outside that domain. A string never equals a number.
 //! * `prefix`, `suffix`, `equals-ignore-case`, `wildcard` and `cidr` match strings only;
 //!   `numeric` matches numbers only; `anything-but` matches any present value it does not
 //!   exclude, `null` included; `exists` looks at leaves only.
 //! * A pattern key with dots (`"a.b"`) names the same path as nested keys `a` → `b`.
+//! * IP addresses: IPv4 octets are decimal whatever their leading zeros (`010.0.0.1` is
+//!   `10.0.0.1`); a CIDR block is the network of its base (`10.0.0.5/24` is `10.0.0.0/24`).
+//! * A wildcard that several `$or` branches repeat on one field counts once toward the
+//!   complexity limit; `anything-but` refuses an empty list of `prefix`, `suffix`,
+//!   `equals-ignore-case` or `wildcard` values.
 //!
 //! [`number`] and [`cidr`] hold the number and address arithmetic these rules need.
 

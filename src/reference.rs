@@ -5,8 +5,11 @@
 //!
 //! 1. **Flatten** the event into *leaves*: every `null`, boolean, number and string, with its
 //!    path (object keys joined by `.`, array positions left out, so an array of objects is
-//!    crushed into its parent path) and the position it holds in each array on the way down.
-//!    Objects and arrays themselves are not leaves, and neither are empty ones.
+//!    crushed into its parent path) and the position it holds in each array on the way down,
+//!    except the array it sits in directly: as in AWS's engine, only an object or an array
+//!    inside an array is tied to its element, so a plain value of `["s", {"b": "x"}]` goes
+//!    with the `b` of any element. Objects and arrays themselves are not leaves, and neither
+//!    are empty ones.
 //! 2. For each branch of the pattern, choose one leaf per field, visiting the fields in path
 //!    order, such that the leaf satisfies one of the field's matchers and the choices are
 //!    **array-consistent**: no two chosen leaves sit in different elements of the same array.
@@ -74,8 +77,8 @@ pub(crate) struct Leaves<'e> {
 pub(crate) struct Leaf<'e> {
     /// The scalar.
     pub value: &'e Json,
-    /// For each array on the way down: which array (numbered in document order) and the
-    /// element's position in it.
+    /// For each array on the way down that the leaf is nested in through an object or an
+    /// array element: which array (numbered in document order) and the element's position.
     pub positions: Vec<(u32, u32)>,
 }
 
@@ -118,9 +121,16 @@ impl<'e> Leaves<'e> {
                 let id = *arrays;
                 *arrays += 1;
                 for (i, item) in items.iter().enumerate() {
-                    positions.push((id, i as u32));
+                    // A plain value is tied to no element of the array it sits in directly:
+                    // only objects and arrays enter it (as AWS's engine records membership).
+                    let nested = matches!(item, Json::Object(_) | Json::Array(_));
+                    if nested {
+                        positions.push((id, i as u32));
+                    }
                     self.collect(item, path.clone(), positions, arrays);
-                    positions.pop();
+                    if nested {
+                        positions.pop();
+                    }
                 }
             }
             scalar => self

@@ -411,8 +411,9 @@ pub trait Visitor {
         Kinds::ALL
     }
 
-    /// A scalar at `path`; `positions` lists, outermost first, each array it sits in (as an id
-    /// unique within this event) and its element's index there.
+    /// A scalar at `path`; `positions` lists, outermost first, each array it sits in through
+    /// an object or array element (as an id unique within this event) and that element's
+    /// index. The array a scalar is a direct element of is not listed.
     fn leaf(&mut self, path: PathId, value: Value<'_>, positions: &[(u32, u32)]);
 }
 
@@ -1126,19 +1127,28 @@ impl<'a> Scanner<'a, '_> {
             return Ok(());
         }
         self.open_arrays += 1;
-        // This array's entry in the positions: its index moves on in place.
+        // Only an object or array element enters this array's entry in the positions. A plain
+        // value is tied to no element of the array it sits in directly (AWS's engine records
+        // element membership only on the way into an object or an array), so `"s"` in
+        // `["s", {"b": "x"}]` goes with the `b` of the element after it.
         let slot = self.scratch.positions.len();
-        self.scratch.positions.push((id, 0));
+        let mut index = 0u32;
         let result = loop {
             self.skip_ws();
-            if let Err(e) = self.value(state, depth, visitor) {
+            let nested = matches!(self.input.get(self.pos), Some(b'{' | b'['));
+            if nested {
+                self.scratch.positions.push((id, index));
+            }
+            let element = self.value(state, depth, visitor);
+            self.scratch.positions.truncate(slot);
+            if let Err(e) = element {
                 break Err(e);
             }
             self.skip_ws();
             match self.input.get(self.pos) {
                 Some(b',') => {
                     self.pos += 1;
-                    self.scratch.positions[slot].1 += 1;
+                    index += 1;
                 }
                 Some(b']') => {
                     self.pos += 1;
@@ -1147,7 +1157,6 @@ impl<'a> Scanner<'a, '_> {
                 _ => break Err(self.unexpected().into()),
             }
         };
-        self.scratch.positions.truncate(slot);
         self.open_arrays -= 1;
         result
     }

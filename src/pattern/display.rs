@@ -4,7 +4,7 @@ use std::fmt;
 use std::ops::Bound;
 
 use super::{AnythingBut, Literal, Matcher, NumericRange};
-use crate::cidr::{IpAddress, IpRange};
+use crate::cidr::IpRange;
 use crate::json::write_string;
 
 /// Writes the matcher the way a pattern spells it: `"Success"`, `{"prefix": "A-"}`,
@@ -144,13 +144,9 @@ fn numeric(f: &mut fmt::Formatter<'_>, range: &NumericRange) -> fmt::Result {
     f.write_str("]")
 }
 
-/// A CIDR block as `base/bits`. The base is kept as written (AWS does not mask it), and the
-/// block reaches up to the base with its host bits set, so the host bits are the trailing ones
-/// of the block's last address.
+/// A CIDR block as `network/bits`: the block runs from the network (host bits cleared) to
+/// the network with its host bits set, so its first and last addresses differ in exactly the
+/// host bits.
 fn cidr(f: &mut fmt::Formatter<'_>, range: &IpRange) -> fmt::Result {
-    let bits = match range.high() {
-        IpAddress::V4(v) => 32 - v.trailing_ones(),
-        IpAddress::V6(v) => 128 - v.trailing_ones(),
-    };
-    write!(f, "{}/{bits}", range.low())
+    write!(f, "{}/{}", range.low(), range.network_bits())
 }

@@ -257,6 +257,13 @@ pub enum ErrorKind {
     AnythingButMixedTypes,
     /// `anything-but` / `equals-ignore-case` with something other than strings.
     AnythingButIgnoreCaseType,
+    /// `anything-but` with `equals-ignore-case`, `prefix`, `suffix` or `wildcard` and an empty
+    /// list: it would exclude nothing. AWS's engine fails while adding such a rule, so AWS
+    /// refuses it; the message is ours, in AWS's words for the other list errors.
+    AnythingButEmptyList {
+        /// The inner operator.
+        operator: &'static str,
+    },
     /// `numeric` whose value is not an array.
     NumericNotArray,
     /// `numeric` whose first element is not an operator string.
@@ -365,6 +372,10 @@ impl fmt::Display for ErrorKind {
             ),
             AnythingButIgnoreCaseType => f.write_str(
                 "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.",
+            ),
+            AnythingButEmptyList { operator } => write!(
+                f,
+                "Inside anything-but/{operator} list, an empty list is not supported."
             ),
             NumericNotArray => f.write_str("Value of numeric must be an array."),
             NumericInvalidMember { text } => write!(f, "Invalid member in numeric match: {text}"),

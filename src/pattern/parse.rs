@@ -453,6 +453,15 @@ impl Parser<'_> {
                 AnythingBut::Numbers(numbers)
             }
         } else {
+            if is_list && items.is_empty() {
+                let operator = match kind {
+                    Kind::IgnoreCase => "equals-ignore-case",
+                    Kind::Prefix => "prefix",
+                    Kind::Suffix => "suffix",
+                    _ => "wildcard",
+                };
+                return err(ErrorKind::AnythingButEmptyList { operator }, here);
+            }
             let mut strings = Vec::new();
             for (item_at, item) in &items {
                 let Json::String(s) = item else {

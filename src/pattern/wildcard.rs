@@ -458,8 +458,13 @@ pub(crate) fn rule_complexity(clauses: &[Vec<ComplexityField<'_>>]) -> Result<us
                                 next: HashMap::new(),
                                 value: BTreeSet::new(),
                             });
-                    machine.terms.push(term);
-                    machine.next.entry(term.identity.as_str()).or_insert(target);
+                    // A term already on this field's automaton (the same wildcard reached
+                    // again by another `$or` branch) adds no states: AWS's engine finds
+                    // its transitions in place, so it is counted once.
+                    if existing.is_none() {
+                        machine.terms.push(term);
+                        machine.next.insert(term.identity.as_str(), target);
+                    }
                     if !term.absent {
                         machine.value.insert(target);
                     }

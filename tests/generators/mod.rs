@@ -45,6 +45,10 @@ pub const STRINGS: &[&str] = &[
     "10.0.0.1",
     "10.0.0.255",
     "10.0.1.0",
+    // Leading zeros: decimal octets, the same addresses as those above.
+    "010.0.0.1",
+    "10.0.0.01",
+    "10.0.0.0255",
     "2001:db8::1",
     "2001:0db8:0:0:0:0:0:1",
     "ß",
@@ -97,7 +101,10 @@ pub fn event_value() -> impl Strategy<Value = Json> {
     scalar().prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
             prop::collection::vec((key(), inner.clone()), 0..4).prop_map(Json::Object),
-            prop::collection::vec(inner, 0..4).prop_map(Json::Array),
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Json::Array),
+            // A plain value beside an object: the plain value goes with any element.
+            (scalar(), prop::collection::vec((key(), inner), 1..3))
+                .prop_map(|(s, members)| Json::Array(vec![s, Json::Object(members)])),
         ]
     })
 }
@@ -157,7 +164,9 @@ pub fn matcher() -> impl Strategy<Value = Json> {
         1 => w().prop_map(|v| obj(vec![("wildcard", v)])),
         2 => anything_but.prop_map(|v| obj(vec![("anything-but", v)])),
         2 => numeric.prop_map(|v| obj(vec![("numeric", v)])),
-        1 => text(&["10.0.0.0/24", "2001:db8::/64", "10.0.0.0/31", "0.0.0.0/0"])
+        // Bases with host bits set (the block is their network) and with leading zeros.
+        1 => text(&["10.0.0.0/24", "2001:db8::/64", "10.0.0.0/31", "0.0.0.0/0", "10.0.0.5/24",
+                    "10.0.1.9/23", "2001:db8::ff/120", "10.0.00.01/31", "10.0.0.255/25"])
             .prop_map(|v| obj(vec![("cidr", Json::String(v))])),
         2 => any::<bool>().prop_map(|b| obj(vec![("exists", Json::Bool(b))])),
     ]
