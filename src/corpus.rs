@@ -358,10 +358,12 @@ const STREETS: &[&str] = &[
 
 const STREET_TYPES: &[&str] = &["ST", "AVE", "BLVD", "WAY", "TER", "DR", "CT", "PL", "LN"];
 
-/// Writes a coordinate the way the CityLots file does: 15 digits after the decimal point.
-fn coordinate(out: &mut String, rng: &mut Rng, whole: i64, from: u64, spread: u64) {
+/// Writes a coordinate the way the CityLots file does, 15 digits after the decimal point, or
+/// cut to `decimals` digits (the same draws, so the same lots).
+fn coordinate(out: &mut String, rng: &mut Rng, whole: i64, from: u64, spread: u64, decimals: u32) {
     let fraction = (from + rng.below(spread)) * 1_000_000_000 + rng.below(1_000_000_000);
-    let _ = write!(out, "{whole}.{fraction:015}");
+    let cut = fraction / 10u64.pow(15 - decimals);
+    let _ = write!(out, "{whole}.{cut:0width$}", width = decimals as usize);
 }
 
 /// One CityLots-shaped event: a GeoJSON `Feature` for a lot of San Francisco, with string
@@ -381,6 +383,30 @@ fn coordinate(out: &mut String, rng: &mut Rng, whole: i64, from: u64, spread: u6
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn citylot(rng: &mut Rng) -> String {
+    citylot_with(rng, 15)
+}
+
+/// [`citylot`] with its coordinates cut to six decimals: every one of them inside AWS's
+/// numeric domain (±5.0e9, six decimals), so that `numeric` rules compare each of them, where
+/// the 15-digit ones of the original file take no part in numeric matching.
+///
+/// ```
+/// use evmatch::{corpus, Ruleset};
+///
+/// let rules = Ruleset::new();
+/// rules.add_json("west", r#"{"geometry": {"coordinates": [{"numeric": ["<", -122.4]}]}}"#)?;
+/// let (mut a, mut b) = (corpus::Rng::new(7), corpus::Rng::new(7));
+/// let (long, short) = (corpus::citylot(&mut a), corpus::citylot_6(&mut b));
+/// assert!(short.len() < long.len());
+/// assert!(rules.matches(long.as_bytes())?.is_empty()); // 15 decimals: not compared
+/// assert_eq!(rules.matches(short.as_bytes())?, ["west"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn citylot_6(rng: &mut Rng) -> String {
+    citylot_with(rng, 6)
+}
+
+fn citylot_with(rng: &mut Rng, decimals: u32) -> String {
     let block = rng.below(7600) + 1;
     let block_suffix = if rng.chance(8) {
         *rng.pick(&["A", "B", "C"])
@@ -425,9 +451,9 @@ pub fn citylot(rng: &mut Rng) -> String {
         }
         out.push('[');
         out.push('-');
-        coordinate(&mut out, rng, 122, 360_000, 160_000);
+        coordinate(&mut out, rng, 122, 360_000, 160_000, decimals);
         out.push(',');
-        coordinate(&mut out, rng, 37, 700_000, 120_000);
+        coordinate(&mut out, rng, 37, 700_000, 120_000, decimals);
         out.push_str(",0.0]");
     }
     out.push_str("]]}}");
@@ -445,6 +471,20 @@ pub fn citylot(rng: &mut Rng) -> String {
 /// ```
 pub fn citylots(count: usize, seed: u64) -> String {
     lines(count, seed, citylot)
+}
+
+/// `count` events of [`citylot_6`], one per line: the lots of [`citylots`] with the same seed,
+/// their coordinates cut to six decimals.
+///
+/// ```
+/// use evmatch::corpus;
+///
+/// let lots = corpus::citylots_6(2, 42);
+/// assert_eq!(lots.lines().count(), 2);
+/// assert!(lots.contains("[-122."));
+/// ```
+pub fn citylots_6(count: usize, seed: u64) -> String {
+    lines(count, seed, citylot_6)
 }
 
 /// `count` events of `generate`, one per line, from a generator seeded with `seed`.

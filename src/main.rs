@@ -118,7 +118,9 @@ enum Command {
             evmatch corpus rules-router --count 100000 --seed 1 > router-100k.json"
     )]
     Corpus {
-        /// What to write: `citylots` (GeoJSON features shaped like San Francisco's CityLots),
+        /// What to write: `citylots` (GeoJSON features shaped like San Francisco's CityLots,
+        /// coordinates with 15 decimals as in the original file), `citylots-6` (the same lots,
+        /// coordinates cut to six decimals so that numeric rules compare them),
         /// `destinations` (AWS Lambda Destinations execution records in their EventBridge
         /// envelope), `invocations` (outcomes of asynchronous invocations, the input of
         /// `examples/destination_router.rs`), or a rule set over the destination records:
@@ -182,6 +184,8 @@ enum Command {
 #[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
 enum CorpusKind {
     Citylots,
+    #[value(name = "citylots-6")]
+    Citylots6,
     Destinations,
     Invocations,
     RulesExact,
@@ -847,9 +851,13 @@ fn write_corpus(kind: CorpusKind, count: usize, seed: u64) -> Result<(), Failure
     let mut out = std::io::BufWriter::new(stdout.lock());
     let write_error = |e: std::io::Error| Failure(format!("cannot write: {e}"));
     let rules: fn(usize, u64) -> Vec<(String, String)> = match kind {
-        CorpusKind::Citylots | CorpusKind::Destinations | CorpusKind::Invocations => {
+        CorpusKind::Citylots
+        | CorpusKind::Citylots6
+        | CorpusKind::Destinations
+        | CorpusKind::Invocations => {
             let generate: fn(&mut corpus::Rng) -> String = match kind {
                 CorpusKind::Citylots => corpus::citylot,
+                CorpusKind::Citylots6 => corpus::citylot_6,
                 CorpusKind::Destinations => corpus::destination_record,
                 _ => corpus::invocation,
             };
