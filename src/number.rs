@@ -112,6 +112,13 @@ impl ComparableNumber {
     /// ```
     pub const MAX: ComparableNumber = ComparableNumber(MAX_SCALED);
 
+    /// Zero (`0`, `-0`, `0.0`, `0e5`: one value).
+    pub(crate) const ZERO: ComparableNumber = ComparableNumber(0);
+
+    /// Above every number of the domain, [`ComparableNumber::MAX`] included: padding for
+    /// tables of numbers that no value reaches.
+    pub(crate) const ABOVE_ALL: ComparableNumber = ComparableNumber(i64::MAX);
+
     /// Parses the text of a JSON number.
     ///
     /// ```
@@ -272,6 +279,39 @@ impl ComparableNumber {
         )))
     }
 
+    /// The value of the number `input[start..end]`, known to be plain JSON `-?int(.frac)?`
+    /// with its dot at `dot` (if any) and no nonzero digit beyond the sixth decimal, as a
+    /// window of an array of numbers finds it ([`crate::engine::number_runs`]): `None` leaves
+    /// it to [`ComparableNumber::lex`] (more than eight integer or fraction digits, or the
+    /// input's end within a word's reach). Eight integer digits keep it inside the domain.
+    #[inline(always)]
+    pub(crate) fn from_plain(
+        input: &[u8],
+        start: usize,
+        dot: Option<usize>,
+        end: usize,
+    ) -> Option<ComparableNumber> {
+        const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+        // Both words start before `end`: one check keeps them in reach.
+        if end + 8 > input.len() {
+            return None;
+        }
+        let negative = input[start] == b'-';
+        let int_start = start + usize::from(negative);
+        let int_end = dot.unwrap_or(end);
+        let int_digits = int_end - int_start;
+        if int_digits > 8 {
+            return None;
+        }
+        let word = |at: usize| u64::from_le_bytes(input[at..at + 8].try_into().unwrap_or([0; 8]));
+        let mut value = eight_digits(word(int_start), int_digits) as i64 * SCALE[0];
+        if let Some(dot) = dot {
+            let kept = (end - dot - 1).min(DECIMAL_PLACES as usize);
+            value += eight_digits(word(dot + 1), kept) as i64 * SCALE[kept];
+        }
+        Some(ComparableNumber(if negative { -value } else { value }))
+    }
+
     /// [`ComparableNumber::lex`] for every spelling.
     fn lex_any(input: &[u8], start: usize) -> Option<(usize, Option<ComparableNumber>)> {
         let mut i = start;
@@ -415,6 +455,24 @@ fn parse_exponent(text: &[u8]) -> i64 {
     }
 }
 
+/// The value of the `n` ASCII digits (1 to 8) in the low bytes of `word`, first digit lowest,
+/// whatever the bytes above them hold: three multiplications rather than a multiply-add per
+/// digit, each waiting on the one before.
+#[inline(always)]
+fn eight_digits(word: u64, n: usize) -> u64 {
+    debug_assert!((1..=8).contains(&n));
+    // Digits are at least `0`, so subtracting borrows only out of the bytes above them, which
+    // the shift drops; the bytes it brings in below are leading zeros.
+    let digits = word.wrapping_sub(splat(b'0')) << (8 * (8 - n));
+    // Pairs, then fours, then the eight (the first byte is the most significant digit).
+    let pairs = digits.wrapping_mul(10).wrapping_add(digits >> 8);
+    let mask = 0x0000_00FF_0000_00FF;
+    let fours = (pairs & mask)
+        .wrapping_mul(100 + (1_000_000 << 32))
+        .wrapping_add(((pairs >> 16) & mask).wrapping_mul(1 + (10_000 << 32)));
+    fours >> 32
+}
+
 /// The eight bytes at `at`, when there are eight.
 #[inline(always)]
 fn word_at(input: &[u8], at: usize) -> Option<u64> {
@@ -462,6 +520,46 @@ pub(crate) fn digit_run(input: &[u8], start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_numbers_read_by_words_equal_their_lexed_values() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-122.416009",
+            "37.5",
+            "37.500000000",
+            "12345678.123456",
+            "1.1",
+            "99999999",
+            "-0.000001",
+            "10.25",
+            "0.000000000",
+            "5.0",
+        ] {
+            // Followed by a separator and padding, as inside an array of coordinates.
+            let input = format!("{text},0.0,0.0]]]");
+            let dot = text.find('.');
+            assert_eq!(
+                ComparableNumber::from_plain(input.as_bytes(), 0, dot, text.len()),
+                Some(ComparableNumber::parse(text).unwrap()),
+                "{text}"
+            );
+        }
+        // More than eight digits on either side, or no word in reach: left to `lex`.
+        assert_eq!(
+            ComparableNumber::from_plain(b"123456789,0.0,0.0]]", 0, None, 9),
+            None
+        );
+        assert_eq!(ComparableNumber::from_plain(b"1.5]", 0, Some(1), 3), None);
+        for n in 1..=8 {
+            let digits = &b"98765432,,,,,,,,"[..];
+            let expected: u64 = std::str::from_utf8(&digits[..n]).unwrap().parse().unwrap();
+            let word = u64::from_le_bytes(digits[..8].try_into().unwrap());
+            assert_eq!(eight_digits(word, n), expected, "{n}");
+        }
+    }
 
     #[test]
     fn digit_runs_stop_at_the_first_non_digit() {

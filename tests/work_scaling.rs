@@ -79,3 +79,47 @@ fn absent_rules() {
 fn anything_but_rules() {
     check("rules-anything-but", corpus::anything_but_rules(100_000, 1));
 }
+
+/// An array of numbers at a path no rule looks beneath hands the matcher one number per
+/// segment of the number line that the path's rules cut (a number of a segment already handed
+/// over could change nothing): the values delivered do not grow with the coordinates.
+#[test]
+fn coordinates_deliver_one_number_per_segment() {
+    let rules: Ruleset<String> = Ruleset::new();
+    rules
+        .add_json(
+            "west".to_string(),
+            r#"{"geometry": {"coordinates": [{"numeric": ["<", -122.45]}]}}"#,
+        )
+        .unwrap();
+    rules
+        .add_json(
+            "band".to_string(),
+            r#"{"geometry": {"coordinates": [{"numeric": [">", 37.7, "<=", 37.8]}]}}"#,
+        )
+        .unwrap();
+    // Points -122.45, 37.7 and 37.8: seven segments, so at most seven values an array.
+    let mut scratch = Scratch::new();
+    for (lots, seed) in [(200usize, 3u64), (50, 4)] {
+        for lot in corpus::citylots_6(lots, seed).lines() {
+            let mut names = Vec::new();
+            rules
+                .snapshot()
+                .matches_with(lot.as_bytes(), &mut scratch, |n| names.push(n.clone()))
+                .unwrap();
+            let values = scratch.work().values;
+            assert!(values <= 7, "{values} values delivered for {lot}");
+            // And the verdict is the reference's.
+            let json = evmatch::json::Json::parse(lot.as_bytes()).unwrap();
+            for name in ["west", "band"] {
+                let pattern = match name {
+                    "west" => r#"{"geometry": {"coordinates": [{"numeric": ["<", -122.45]}]}}"#,
+                    _ => r#"{"geometry": {"coordinates": [{"numeric": [">", 37.7, "<=", 37.8]}]}}"#,
+                };
+                let expected =
+                    evmatch::reference::matches(&evmatch::Pattern::parse(pattern).unwrap(), &json);
+                assert_eq!(names.iter().any(|n| n == name), expected, "{name} on {lot}");
+            }
+        }
+    }
+}

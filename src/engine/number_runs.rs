@@ -87,6 +87,8 @@ pub(crate) struct Window {
     /// The ends of the numbers that are zero (`0`, `-0`, `0.0`, ...: no digit but `0`), all of
     /// one comparable value.
     pub(crate) zeros: u64,
+    /// The decimal points in it.
+    pub(crate) dots: u64,
 }
 
 /// Which numbers of a window its reader wants reported. The reader says so again after each
@@ -319,6 +321,7 @@ fn window(
         ends,
         settled: numbers.wrapping_add(beyond) & !numbers,
         zeros: naught.wrapping_add(starts & naught) & ends,
+        dots: m.dots & within,
     })
 }
 

@@ -415,6 +415,24 @@ pub trait Visitor {
     /// an object or array element (as an id unique within this event) and that element's
     /// index. The array a scalar is a direct element of is not listed.
     fn leaf(&mut self, path: PathId, value: Value<'_>, positions: &[(u32, u32)]);
+
+    /// The segment of comparable number `n` at `path`: a number below 64 such that two numbers
+    /// of one segment satisfy the same matchers at `path` (they fall alike among the numbers
+    /// those compare with); `None` when the visitor knows no such partition. An array of
+    /// numbers at a path no rule looks beneath reports one number per segment: the others,
+    /// in the same elements of the same arrays, could change nothing.
+    fn segment(&self, path: PathId, n: ComparableNumber) -> Option<u32> {
+        let _ = (path, n);
+        None
+    }
+
+    /// The numbers that cut the number line into the segments of [`Visitor::segment`] at
+    /// `path`, sorted, when there are few (a reader may then find segments itself): the
+    /// segment of `n` is the count of these below `n` plus the count up to `n`.
+    fn points(&self, path: PathId) -> Option<&[ComparableNumber]> {
+        let _ = path;
+        None
+    }
 }
 
 /// Why an event was rejected.
@@ -546,6 +564,8 @@ enum Expect {
 /// Zero is remembered apart from the last value because it is the one value GeoJSON repeats
 /// most (the altitude of every position): once it is reported, a window drops the zeros it
 /// holds by a mask ([`number_runs::Window::zeros`]) without looking at them.
+/// With the segments of the path's numbers known ([`Visitor::segment`]), a comparable number
+/// repeats any one reported before it in its segment, not only the last.
 #[derive(Default)]
 struct Repeat<'a> {
     value: Option<ComparableNumber>,
@@ -554,6 +574,13 @@ struct Repeat<'a> {
     /// The spelling of `value` as last reported.
     value_spelling: &'a [u8],
     spelling: Option<&'a [u8]>,
+    /// The segments of the comparable numbers reported, one bit each.
+    segments: u64,
+    /// The segment of zero, when segments are known.
+    zero_segment: Option<u32>,
+    /// The points of the segments when there are at most eight (padded with numbers above
+    /// all), so that a segment is a count in registers rather than a call.
+    eight: Option<[ComparableNumber; 8]>,
 }
 
 impl<'a> Repeat<'a> {
@@ -567,13 +594,71 @@ impl<'a> Repeat<'a> {
         same(self.value_spelling) || self.spelling.is_some_and(same)
     }
 
-    /// Whether the number `spelling`, of value `comparable`, adds nothing to the last one of
-    /// its kind reported; if it does, it becomes that one.
+    /// A repeat tracker for the numbers at `path` (see [`Repeat`]).
+    fn new(visitor: &impl Visitor, path: PathId) -> Repeat<'a> {
+        let eight = visitor.points(path).filter(|p| p.len() <= 8).map(|points| {
+            let mut eight = [ComparableNumber::ABOVE_ALL; 8];
+            eight[..points.len()].copy_from_slice(points);
+            eight
+        });
+        Repeat {
+            zero_segment: visitor.segment(path, ComparableNumber::ZERO),
+            eight,
+            ..Repeat::default()
+        }
+    }
+
+    /// The segment of comparable number `n` at `path` (see [`Visitor::segment`]).
     #[inline(always)]
-    fn repeats(&mut self, spelling: &'a [u8], comparable: Option<ComparableNumber>) -> bool {
+    fn segment(&self, visitor: &impl Visitor, path: PathId, n: ComparableNumber) -> Option<u32> {
+        match &self.eight {
+            Some(points) => {
+                // Three halvings without a jump: `at` ends on the first point not below `n`
+                // (the last point is above every number, so there is one).
+                let mut at = 4 * usize::from(points[3] < n);
+                at += 2 * usize::from(points[at + 1] < n);
+                at += usize::from(points[at] < n);
+                Some(2 * at as u32 + u32::from(points[at] == n))
+            }
+            None => visitor.segment(path, n),
+        }
+    }
+
+    /// Whether the segments of comparable numbers are known (see [`Visitor::segment`]).
+    #[inline(always)]
+    fn segmented(&self) -> bool {
+        self.zero_segment.is_some()
+    }
+
+    /// Whether a comparable number of `segment` is the first of it reported; it is counted
+    /// as reported.
+    #[inline(always)]
+    fn first_in(&mut self, segment: u32) -> bool {
+        let bit = 1u64 << segment;
+        if self.segments & bit != 0 {
+            return false;
+        }
+        self.segments |= bit;
+        // A zero adds nothing once its segment is reported, whichever number did it.
+        self.zero |= Some(segment) == self.zero_segment;
+        true
+    }
+
+    /// Whether the number `spelling`, of value `comparable` (in `segment`, when segments are
+    /// known), adds nothing to those of its kind reported; if it does, it becomes the last one.
+    #[inline(always)]
+    fn repeats(
+        &mut self,
+        spelling: &'a [u8],
+        comparable: Option<ComparableNumber>,
+        segment: Option<u32>,
+    ) -> bool {
         if let Some(value) = comparable {
             let zero = value.millionths() == 0;
             if self.value == comparable || (zero && self.zero) {
+                return true;
+            }
+            if segment.is_some_and(|segment| !self.first_in(segment)) {
                 return true;
             }
             self.zero |= zero;
@@ -1054,7 +1139,8 @@ impl<'a> Scanner<'a, '_> {
             } else {
                 Kinds::OTHER_NUMBER
             };
-            if wants & kind != 0 && !last.repeats(&input[start..end], comparable) {
+            let segment = comparable.and_then(|n| last.segment(visitor, path, n));
+            if wants & kind != 0 && !last.repeats(&input[start..end], comparable, segment) {
                 visitor.leaf(
                     path,
                     Value::Number(&input[start..end], comparable),
@@ -1180,7 +1266,7 @@ impl<'a> Scanner<'a, '_> {
         depth: usize,
         visitor: &mut impl Visitor,
     ) -> Result<(), Halt> {
-        let mut last = Repeat::default();
+        let mut last = Repeat::new(visitor, path);
         self.check_depth(depth)?;
         self.pos += 1;
         // Arrays open inside this one, this one included.
@@ -1286,24 +1372,57 @@ impl<'a> Scanner<'a, '_> {
         visitor: &mut impl Visitor,
     ) -> number_runs::Wanted {
         let input = self.input;
+        // The start and the decimal point of the number that ends at `at`.
+        let number = |at: u32| {
+            let from = 63 - (w.starts & ((1 << at) - 1)).leading_zeros();
+            let dots = w.dots & !((2u64 << from) - 1) & ((1u64 << at) - 1);
+            let dot = (dots != 0).then(|| base + dots.trailing_zeros() as usize);
+            (base + from as usize, dot, base + at as usize)
+        };
+        if last.segmented() && wants & Kinds::OTHER_NUMBER == 0 {
+            // Segments known and only comparable numbers wanted (so `ends` holds none settled
+            // outside the domain): a number costs its value, its segment and a bit, and is
+            // reported only when its segment is new. This is the loop of coordinates.
+            while ends != 0 {
+                let at = ends.trailing_zeros();
+                let (start, dot, end) = number(at);
+                let Some(n) = ComparableNumber::from_plain(input, start, dot, end) else {
+                    break; // a long spelling: read the general way below
+                };
+                let Some(segment) = last.segment(visitor, path, n) else {
+                    break;
+                };
+                ends &= ends - 1;
+                if last.first_in(segment) {
+                    visitor.leaf(
+                        path,
+                        Value::Number(&input[start..end], Some(n)),
+                        &self.scratch.positions,
+                    );
+                }
+            }
+        }
         while ends != 0 {
             let at = ends.trailing_zeros();
             ends &= ends - 1;
-            let from = 63 - (w.starts & ((1 << at) - 1)).leading_zeros();
-            let (start, end) = (base + from as usize, base + at as usize);
+            let (start, dot, end) = number(at);
             let spelling = &input[start..end];
-            if last.has(spelling) {
+            if !last.segmented() && last.has(spelling) {
+                // (With segments known, working out the value costs less than comparing.)
                 continue;
             }
             let comparable = if w.settled >> at & 1 == 1 {
                 None
             } else {
-                match ComparableNumber::lex(input, start) {
-                    Some((e, comparable)) if e == end => comparable,
-                    _ => {
-                        debug_assert!(false, "a window's number lexes as its window read it");
-                        None
-                    }
+                match ComparableNumber::from_plain(input, start, dot, end) {
+                    Some(n) => Some(n),
+                    None => match ComparableNumber::lex(input, start) {
+                        Some((e, comparable)) if e == end => comparable,
+                        _ => {
+                            debug_assert!(false, "a window's number lexes as its window read it");
+                            None
+                        }
+                    },
                 }
             };
             let kind = if comparable.is_some() {
@@ -1311,7 +1430,8 @@ impl<'a> Scanner<'a, '_> {
             } else {
                 Kinds::OTHER_NUMBER
             };
-            if wants & kind != 0 && !last.repeats(spelling, comparable) {
+            let segment = comparable.and_then(|n| last.segment(visitor, path, n));
+            if wants & kind != 0 && !last.repeats(spelling, comparable, segment) {
                 visitor.leaf(
                     path,
                     Value::Number(spelling, comparable),

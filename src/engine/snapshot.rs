@@ -22,7 +22,8 @@ use crate::engine::chunked::{Chunked, Sharded};
 use crate::engine::scan::{FieldTrie, Kinds, PathId, Validation};
 use crate::engine::tree::{self, StateId, Tree};
 use crate::engine::value_index::{map_bytes, spilled_bytes};
-use crate::pattern::{FieldCondition, Literal, Matcher, Pattern};
+use crate::number::ComparableNumber;
+use crate::pattern::{AnythingBut, FieldCondition, Literal, Matcher, Pattern};
 
 /// Branches (live and removed) below which a rule set is never rebuilt to drop removed ones.
 const COMPACT_ABOVE: usize = 1024;
@@ -58,6 +59,10 @@ pub struct Snapshot<N> {
     /// the branches they reach have one field, and the lookup is their whole verdict. Only
     /// grows, like `accepts`.
     pub(super) keep: Arc<Vec<bool>>,
+    /// Per path: the comparable numbers its matchers compare with ([`Points`]), which cut the
+    /// number line into segments that every matcher there takes whole. Only grows, like
+    /// `accepts` (a point left behind by a removed rule cuts a segment in two, harmlessly).
+    pub(super) points: Arc<Vec<Points>>,
     /// Branch id → branch; `None` once removed.
     pub(crate) branches: Chunked<Arc<BranchInfo>>,
     /// Branch id → what deciding the branch needs first ([`BranchKey`]), in chunks shared
@@ -78,6 +83,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             tree: Tree::default(),
             accepts: Arc::new(Vec::new()),
             keep: Arc::new(Vec::new()),
+            points: Arc::new(Vec::new()),
             branches: Chunked::default(),
             keys: Chunked::default(),
             names: Chunked::default(),
@@ -100,6 +106,7 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         self.tree.add_path();
         Arc::make_mut(&mut self.accepts).push(0);
         Arc::make_mut(&mut self.keep).push(false);
+        Arc::make_mut(&mut self.points).push(Some(Arc::from([ComparableNumber::ABOVE_ALL])));
         (id, name)
     }
 
@@ -108,6 +115,33 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         for branch in pattern.branches() {
             self.insert_branch(&name, index, branch.fields());
         }
+    }
+
+    /// Adds `n` to the points of `path` ([`Snapshot::points`]), which stop being kept past
+    /// [`MAX_POINTS`].
+    fn add_point(&mut self, path: PathId, n: ComparableNumber) {
+        let Some(points) = &self.points[path.0 as usize] else {
+            return;
+        };
+        let mut grown: Vec<ComparableNumber> = points
+            .iter()
+            .copied()
+            .filter(|&p| p != ComparableNumber::ABOVE_ALL)
+            .collect();
+        let Err(at) = grown.binary_search(&n) else {
+            return;
+        };
+        grown.insert(at, n);
+        let grown = (grown.len() <= MAX_POINTS).then(|| {
+            // Padded to a power of two with points above every number, at least one of them,
+            // for the search of `segment`.
+            grown.resize(
+                (grown.len() + 1).next_power_of_two(),
+                ComparableNumber::ABOVE_ALL,
+            );
+            Arc::from(grown)
+        });
+        Arc::make_mut(&mut self.points)[path.0 as usize] = grown;
     }
 
     /// The index of `name`, given one if it is new.
@@ -150,6 +184,9 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
             let accepts = self.accepts[path.0 as usize];
             if accepts | kinds != accepts {
                 Arc::make_mut(&mut self.accepts)[path.0 as usize] |= kinds;
+            }
+            for matcher in field.matchers() {
+                number_points(matcher, |n| self.add_point(path, n));
             }
             info.paths.push(path);
             info.full |= 1 << slot;
@@ -285,8 +322,36 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
                 .heap_bytes(|_, e| spilled_bytes(&e.branches))
             + map_bytes(&self.path_ids, |k, _| k.len())
             + self.accepts.capacity()
-            + self.keep.capacity();
+            + self.keep.capacity()
+            + self
+                .points
+                .iter()
+                .flatten()
+                .map(|p| 16 + p.len() * 8)
+                .sum::<usize>();
         stats
+    }
+}
+
+impl<N> Snapshot<N> {
+    /// The segment of comparable number `n` among the points of `path` ([`Snapshot::points`]):
+    /// `2i` between the points `i - 1` and `i`, `2i + 1` on point `i`. Two numbers of one
+    /// segment satisfy the same matchers at `path`. `None` past [`MAX_POINTS`].
+    #[inline]
+    pub(super) fn segment(&self, path: PathId, n: ComparableNumber) -> Option<u32> {
+        let points = self.points[path.0 as usize].as_deref()?;
+        // A search without branches over a power of two of points (padded), the last above
+        // every number: each step halves the span by a conditional move, never a mispredicted
+        // jump, and the search ends on the first point not below `n`.
+        let mut at = 0;
+        let mut span = points.len();
+        while span > 1 {
+            span /= 2;
+            if points[at + span - 1] < n {
+                at += span;
+            }
+        }
+        Some(2 * at as u32 + u32::from(points[at] == n))
     }
 }
 
@@ -394,6 +459,35 @@ impl ValueKinds {
             // Presence and absence count every value.
             Matcher::Exists(_) | Matcher::AnythingBut(_) => Kinds::ALL,
         }
+    }
+}
+
+/// The comparable numbers of a path that have at most this many have their segments tracked
+/// (see [`Snapshot::segment`]): `2 * MAX_POINTS + 1` segments fit the bits of a `u64`.
+pub(crate) const MAX_POINTS: usize = 31;
+
+/// The numbers a path's matchers compare with: sorted, at most [`MAX_POINTS`], padded to a
+/// power of two with [`ComparableNumber::ABOVE_ALL`] (at least once); `None` when there are
+/// more.
+pub(super) type Points = Option<Arc<[ComparableNumber]>>;
+
+/// Calls `point` with each comparable number `matcher` compares with: a comparable value
+/// satisfies the matcher or not according to where it falls among these, and nothing else.
+/// (Other matchers take every comparable number alike.)
+fn number_points(matcher: &Matcher, mut point: impl FnMut(ComparableNumber)) {
+    match matcher {
+        Matcher::Exact(Literal::Number { value: Some(n), .. }) => point(*n),
+        Matcher::Numeric(range) => {
+            for bound in [range.lower, range.upper] {
+                if let std::ops::Bound::Included(n) | std::ops::Bound::Excluded(n) = bound {
+                    point(n);
+                }
+            }
+        }
+        Matcher::AnythingBut(AnythingBut::Numbers(numbers)) => {
+            numbers.iter().copied().for_each(point)
+        }
+        _ => {}
     }
 }
 

@@ -183,6 +183,15 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
         self.snapshot.accepts[path.0 as usize]
     }
 
+    #[inline]
+    fn segment(&self, path: PathId, n: ComparableNumber) -> Option<u32> {
+        self.snapshot.segment(path, n)
+    }
+
+    fn points(&self, path: PathId) -> Option<&[ComparableNumber]> {
+        self.snapshot.points[path.0 as usize].as_deref()
+    }
+
     fn leaf(&mut self, path: PathId, value: Value<'_>, positions: &[(u32, u32)]) {
         self.scratch.work.values += 1;
         if !self.snapshot.keep[path.0 as usize] {
