@@ -7,10 +7,11 @@ mod common;
 use common::evmatch;
 use std::process::Output;
 
-use evmatch::json::{Json, JsonErrorKind};
+use evmatch::json::{Json, JsonErrorKind, ParseLimits};
 use evmatch::pattern::{ErrorKind, Limits};
 use evmatch::ruleset::MAX_EVENT_SIZE;
 use evmatch::EventError;
+use evmatch::{explain, json, pattern, reference};
 use evmatch::{Pattern, Ruleset, Validation};
 
 fn stderr(o: &Output) -> String {
@@ -479,4 +480,108 @@ fn pattern_limits_are_errors_with_their_path() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o).trim_end().lines().count(), 1);
+}
+
+#[test]
+fn limits_raised_past_what_the_stack_holds_are_clamped() {
+    // Each reader recurses once per level: a caller's limit over the ceiling is clamped to it,
+    // and the error names the limit applied. (These run on a test thread: 2 MiB of stack.)
+    let unlimited = ParseLimits {
+        max_depth: usize::MAX,
+        max_size: usize::MAX,
+    };
+    for open in [&b"["[..], b"{\"a\":"] {
+        let deep = open.repeat(1_000_000);
+        let err = Json::parse_with(&deep, &unlimited).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &JsonErrorKind::TooDeep {
+                limit: json::MAX_DEPTH
+            }
+        );
+    }
+    let at_ceiling = format!(
+        "{}1{}",
+        "{\"a\": ".repeat(json::MAX_DEPTH),
+        "}".repeat(json::MAX_DEPTH)
+    );
+    assert!(Json::parse_with(at_ceiling.as_bytes(), &unlimited).is_ok());
+
+    let no_limits = Limits {
+        max_size: usize::MAX,
+        max_depth: usize::MAX,
+        max_branches: usize::MAX,
+        max_values: usize::MAX,
+    };
+    let deep = format!("{}[1]{}", r#"{"a": "#.repeat(100_000), "}".repeat(100_000));
+    let err = Pattern::parse_with(&deep, &no_limits).unwrap_err();
+    assert!(
+        err.to_string().contains(&format!(
+            "nesting deeper than {} levels",
+            pattern::MAX_DEPTH
+        )),
+        "{err}"
+    );
+    // The deepest pattern the ceiling lets through (its objects and the array of values)
+    // is read and validated within the stack.
+    let objects = pattern::MAX_DEPTH - 1;
+    let deepest = format!("{}[1]{}", r#"{"a": "#.repeat(objects), "}".repeat(objects));
+    let parsed = Pattern::parse_with(&deepest, &no_limits).unwrap();
+    assert_eq!(
+        parsed.branches()[0].fields()[0].path().len(),
+        2 * objects - 1
+    );
+
+    // Twenty `$or`s of two multiply out to 2^20 branches: refused at the ceiling, whose cost
+    // is that of building its branches, not a million.
+    let ors: Vec<String> = (0..20)
+        .map(|i| format!(r#""$or": [{{"a{i}": [1]}}, {{"b{i}": [2]}}]"#))
+        .collect();
+    let product = format!("{{{}}}", ors.join(", "));
+    let err = Pattern::parse_with(&product, &no_limits).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::TooManyBranches {
+            limit: pattern::MAX_BRANCHES
+        }
+    );
+}
+
+#[test]
+fn events_built_in_code_at_any_depth_are_matched_explained_and_dropped() {
+    // The readers refuse such text, but `Json` values built in code have no bound: matching,
+    // explaining and dropping them must not recurse once per level.
+    let rule = Pattern::parse(r#"{"a": [1]}"#).unwrap();
+    let mut arrays = Json::Number("1".to_string());
+    for _ in 0..100_000 {
+        arrays = Json::Array(vec![arrays]);
+    }
+    // Deeper than any reader accepts: it matches nothing (as such text is an error for a rule
+    // set), and the explanation says why.
+    let event = Json::Object(vec![("a".to_string(), arrays)]);
+    let too_deep = format!(
+        "no match\n  the event nests deeper than {} levels, which no JSON reader accepts",
+        json::MAX_DEPTH
+    );
+    assert!(!reference::matches(&rule, &event));
+    assert_eq!(explain::explain(&rule, &event).to_string(), too_deep);
+    drop(event);
+
+    let mut objects = Json::Number("1".to_string());
+    for _ in 0..100_000 {
+        objects = Json::Object(vec![("a".to_string(), objects)]);
+    }
+    let exists = Pattern::parse(r#"{"a": {"a": {"a": [{"exists": false}]}}}"#).unwrap();
+    assert!(!reference::matches(&exists, &objects));
+    assert_eq!(explain::explain(&exists, &objects).to_string(), too_deep);
+    drop(objects);
+
+    // At the deepest a reader accepts, the value is matched as usual.
+    let mut within = Json::Number("1".to_string());
+    for _ in 0..json::MAX_DEPTH - 1 {
+        within = Json::Array(vec![within]);
+    }
+    let event = Json::Object(vec![("a".to_string(), within)]);
+    assert!(reference::matches(&rule, &event));
+    assert!(explain::explain(&rule, &event).matched());
 }
