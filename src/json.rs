@@ -687,7 +687,14 @@ impl<'a> Reader<'a> {
                 }
                 self.pos += 1;
             }
-            out.extend_from_slice(&self.input[run_start..self.pos]);
+            let run = &self.input[run_start..self.pos];
+            // A run ends at a quote, a backslash or a control character, all ASCII, so it holds
+            // whole characters: checked on its own, a fault is reported at its byte.
+            if let Err(e) = std::str::from_utf8(run) {
+                let at = run_start + e.valid_up_to();
+                return Err(JsonError::new(JsonErrorKind::InvalidUtf8, self.input, at));
+            }
+            out.extend_from_slice(run);
             match self.input.get(self.pos) {
                 None => return Err(self.error(JsonErrorKind::UnexpectedEnd)),
                 Some(b'"') => {
@@ -697,8 +704,11 @@ impl<'a> Reader<'a> {
                     });
                 }
                 Some(b'\\') => {
+                    // A bad escape is reported where it starts (a lone surrogate too, which is
+                    // found only past its six bytes).
+                    let at = self.pos;
                     let c = decode_escape(self.input, &mut self.pos)
-                        .map_err(|kind| self.error(kind))?;
+                        .map_err(|kind| JsonError::new(kind, self.input, at))?;
                     let mut buf = [0u8; 4];
                     out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
                 }
