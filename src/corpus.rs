@@ -48,7 +48,8 @@ pub struct ArrayScenario {
 /// ```
 pub fn array_scenarios(text: &[u8]) -> Option<Vec<ArrayScenario>> {
     use crate::json::Json;
-    let Ok(Json::Array(items)) = Json::parse(text) else {
+    let parsed = Json::parse(text);
+    let Ok(Json::Array(items)) = &parsed else {
         return None;
     };
     items

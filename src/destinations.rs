@@ -785,11 +785,11 @@ impl Router {
             ..Default::default()
         };
         let json = Json::parse_with(text, &limits).map_err(|e| ConfigError::new("", e))?;
-        let Json::Object(top) = json else {
+        let Json::Object(top) = &json else {
             return Err(ConfigError::new("", "a JSON object is required"));
         };
         let mut router = Router::new();
-        for (key, value) in &top {
+        for (key, value) in top {
             match key.as_str() {
                 "functions" => {
                     let Json::Object(functions) = value else {

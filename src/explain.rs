@@ -42,6 +42,9 @@ const QUOTED_CHARS: usize = 80;
 
 /// Explains how `pattern` fares against `event`.
 ///
+/// An event nested deeper than [`json::MAX_DEPTH`](crate::json::MAX_DEPTH) levels (only code
+/// can build one) matches nothing, and every branch says so with [`Mismatch::TooDeep`].
+///
 /// ```
 /// use evmatch::{explain, json::Json, Pattern};
 /// let rule = Pattern::parse(r#"{"source": ["lambda"]}"#)?;
@@ -68,6 +71,13 @@ pub(crate) fn explain_branches<'p>(
 }
 
 fn explain_branch(fields: &[FieldCondition], leaves: &Leaves<'_>) -> BranchExplanation {
+    if leaves.too_deep {
+        return BranchExplanation {
+            mismatches: vec![Mismatch::TooDeep {
+                limit: crate::json::MAX_DEPTH,
+            }],
+        };
+    }
     if fields_match(fields, leaves) {
         return BranchExplanation {
             mismatches: Vec::new(),
@@ -320,11 +330,17 @@ pub enum Mismatch {
         /// The paths of the branch's fields.
         paths: Vec<String>,
     },
+    /// The event nests deeper than any reader of JSON text accepts (only code can build such
+    /// a value): it matches no pattern. See [`reference::matches`](crate::reference::matches).
+    TooDeep {
+        /// The deepest nesting read, [`json::MAX_DEPTH`](crate::json::MAX_DEPTH).
+        limit: usize,
+    },
 }
 
 impl Mismatch {
     /// The path of the field that failed (for [`Mismatch::ArrayElements`], the first of the
-    /// branch's fields).
+    /// branch's fields; for [`Mismatch::TooDeep`], the empty path of the whole event).
     ///
     /// ```
     /// use evmatch::{explain, json::Json, Pattern};
@@ -339,6 +355,7 @@ impl Mismatch {
             | Mismatch::Unmatched { path, .. }
             | Mismatch::Present { path, .. } => path,
             Mismatch::ArrayElements { paths } => paths.first().map_or("", String::as_str),
+            Mismatch::TooDeep { .. } => "",
         }
     }
 }
@@ -367,6 +384,10 @@ impl fmt::Display for Mismatch {
                 "{}: each field has a value the pattern accepts, but not all in the same \
                  element of an array",
                 paths.join(", ")
+            ),
+            Mismatch::TooDeep { limit } => write!(
+                f,
+                "the event nests deeper than {limit} levels, which no JSON reader accepts"
             ),
         }
     }

@@ -11,8 +11,8 @@
 //!
 //! The reader is strict RFC 8259: no comments, no trailing commas, no leading zeros, no lone
 //! surrogates in `\u` escapes, valid UTF-8 only, and nothing but white space after the value.
-//! Nesting is bounded by [`ParseLimits::max_depth`] so that hostile input cannot exhaust the
-//! stack.
+//! Nesting is bounded by [`ParseLimits::max_depth`], itself held under [`MAX_DEPTH`] whatever
+//! the caller asks, so that hostile input cannot exhaust the stack.
 
 use std::fmt;
 
@@ -43,13 +43,54 @@ pub enum Json {
     Object(Vec<(String, Json)>),
 }
 
+/// Dropping a value takes its nested values apart one level at a time, from a list, rather than
+/// recursing into them: a value built in code may nest deeper than any stack holds (the reader
+/// refuses such input, but `Json` is an open enum).
+///
+/// As a type with `Drop`, a `Json` cannot be taken apart by moving out of a pattern: match a
+/// reference, or `std::mem::take` the members or items out of a `&mut Json`.
+///
+/// ```
+/// use evmatch::json::Json;
+/// let mut deep = Json::Null;
+/// for _ in 0..1_000_000 {
+///     deep = Json::Array(vec![deep]);
+/// }
+/// drop(deep); // no stack overflow
+/// ```
+impl Drop for Json {
+    fn drop(&mut self) {
+        let nested = |value: &Json| match value {
+            Json::Array(items) => !items.is_empty(),
+            Json::Object(members) => !members.is_empty(),
+            _ => false,
+        };
+        // Most containers hold scalars only: their drop is flat already, and costs no list.
+        let mut pending: Vec<Json> = match self {
+            Json::Array(items) if items.iter().any(nested) => std::mem::take(items),
+            Json::Object(members) if members.iter().any(|(_, v)| nested(v)) => {
+                members.drain(..).map(|(_, value)| value).collect()
+            }
+            _ => return,
+        };
+        while let Some(mut value) = pending.pop() {
+            match &mut value {
+                Json::Array(items) => pending.append(items),
+                Json::Object(members) => pending.extend(members.drain(..).map(|(_, v)| v)),
+                _ => {}
+            }
+            // `value` is now a scalar or an empty container: dropping it recurses no further.
+        }
+    }
+}
+
 impl Json {
     /// Parses one JSON document with the default limits.
     ///
     /// ```
     /// use evmatch::json::Json;
     /// let doc = Json::parse(br#"{"n": 3e2, "n": "again"}"#).unwrap();
-    /// let Json::Object(members) = doc else { panic!() };
+    /// let Json::Object(members) = &doc else { panic!() };
     /// assert_eq!(members[0], ("n".to_string(), Json::Number("3e2".to_string())));
     /// assert_eq!(members.len(), 2);
     /// ```
@@ -81,10 +122,13 @@ impl Json {
     /// rather than building the whole tree: a file of a million rules is then held one rule at
     /// a time. Returns `Ok(false)`, having visited nothing, when the document is valid JSON
     /// but not an object. Errors are those of [`Json::parse_with`], at the same places.
+    ///
+    /// `visit` gets each member's key, its value, and the byte offset of the key's opening
+    /// quote (to report a problem with the member where it stands).
     pub(crate) fn for_each_member<E>(
         input: &[u8],
         limits: &ParseLimits,
-        visit: &mut dyn FnMut(String, Json) -> Result<(), E>,
+        visit: &mut dyn FnMut(String, Json, usize) -> Result<(), E>,
     ) -> Result<Result<bool, E>, JsonError> {
         let mut reader = Reader::start(input, limits)?;
         if input[reader.pos] != b'{' {
@@ -96,9 +140,9 @@ impl Json {
             return Ok(Ok(false));
         }
         let mut outcome = Ok(true);
-        reader.members(1, &mut |key, value| {
+        reader.members(1, &mut |key, value, at| {
             if outcome.is_ok() {
-                if let Err(e) = visit(key, value) {
+                if let Err(e) = visit(key, value, at) {
                     // The rest is still read: a syntax error after it comes first.
                     outcome = Err(e);
                 }
@@ -252,6 +296,24 @@ pub fn write_string(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
     out.write_char('"')
 }
 
+/// The deepest nesting [`Json::parse_with`] reads, whatever [`ParseLimits::max_depth`] asks.
+///
+/// The reader recurses once per level of nesting, and so does whatever walks the tree it
+/// builds (writing it, comparing it, a pattern's validation). A debug build takes about 1.6 KiB
+/// of stack per level of objects, so 512 levels hold in 0.8 MiB: within the 2 MiB that a
+/// spawned thread gets by default, with room to spare for the caller's frames. A larger
+/// `max_depth` is clamped to this, and the error names the limit that was applied.
+///
+/// ```
+/// use evmatch::json::{Json, JsonErrorKind, ParseLimits, MAX_DEPTH};
+///
+/// let unlimited = ParseLimits { max_depth: usize::MAX, max_size: usize::MAX };
+/// let deep = "[".repeat(1_000_000);
+/// let err = Json::parse_with(deep.as_bytes(), &unlimited).unwrap_err();
+/// assert_eq!(err.kind(), &JsonErrorKind::TooDeep { limit: MAX_DEPTH });
+/// ```
+pub const MAX_DEPTH: usize = 512;
+
 /// Bounds on what [`Json::parse_with`] accepts.
 ///
 /// ```
@@ -264,7 +326,8 @@ pub fn write_string(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
 /// ```
 #[derive(Clone, Debug)]
 pub struct ParseLimits {
-    /// Deepest nesting of arrays and objects. Default: 128.
+    /// Deepest nesting of arrays and objects. Default: 128; at most [`MAX_DEPTH`] (a larger
+    /// value is clamped to it).
     pub max_depth: usize,
     /// Largest input in bytes. Default: 16 MiB.
     pub max_size: usize,
@@ -523,10 +586,9 @@ impl<'a> Reader<'a> {
     }
 
     fn enter(&self, depth: usize) -> Result<(), JsonError> {
-        if depth > self.limits.max_depth {
-            Err(self.error(JsonErrorKind::TooDeep {
-                limit: self.limits.max_depth,
-            }))
+        let limit = self.limits.max_depth.min(MAX_DEPTH);
+        if depth > limit {
+            Err(self.error(JsonErrorKind::TooDeep { limit }))
         } else {
             Ok(())
         }
@@ -534,15 +596,16 @@ impl<'a> Reader<'a> {
 
     fn object(&mut self, depth: usize) -> Result<Json, JsonError> {
         let mut members = Vec::new();
-        self.members(depth, &mut |key, value| members.push((key, value)))?;
+        self.members(depth, &mut |key, value, _| members.push((key, value)))?;
         Ok(Json::Object(members))
     }
 
-    /// Reads the object at the reader's `{`, handing each member to `visit` as it is read.
+    /// Reads the object at the reader's `{`, handing each member to `visit` as it is read,
+    /// with the offset of its key.
     fn members(
         &mut self,
         depth: usize,
-        visit: &mut dyn FnMut(String, Json),
+        visit: &mut dyn FnMut(String, Json, usize),
     ) -> Result<(), JsonError> {
         self.enter(depth)?;
         self.pos += 1;
@@ -556,6 +619,7 @@ impl<'a> Reader<'a> {
             if self.input.get(self.pos) != Some(&b'"') {
                 return Err(self.unexpected());
             }
+            let at = self.pos;
             let key = self.string()?;
             self.skip_ws();
             if self.input.get(self.pos) != Some(&b':') {
@@ -564,7 +628,7 @@ impl<'a> Reader<'a> {
             self.pos += 1;
             self.skip_ws();
             let value = self.value(depth)?;
-            visit(key, value);
+            visit(key, value, at);
             self.skip_ws();
             match self.input.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -623,7 +687,14 @@ impl<'a> Reader<'a> {
                 }
                 self.pos += 1;
             }
-            out.extend_from_slice(&self.input[run_start..self.pos]);
+            let run = &self.input[run_start..self.pos];
+            // A run ends at a quote, a backslash or a control character, all ASCII, so it holds
+            // whole characters: checked on its own, a fault is reported at its byte.
+            if let Err(e) = std::str::from_utf8(run) {
+                let at = run_start + e.valid_up_to();
+                return Err(JsonError::new(JsonErrorKind::InvalidUtf8, self.input, at));
+            }
+            out.extend_from_slice(run);
             match self.input.get(self.pos) {
                 None => return Err(self.error(JsonErrorKind::UnexpectedEnd)),
                 Some(b'"') => {
@@ -633,8 +704,11 @@ impl<'a> Reader<'a> {
                     });
                 }
                 Some(b'\\') => {
+                    // A bad escape is reported where it starts (a lone surrogate too, which is
+                    // found only past its six bytes).
+                    let at = self.pos;
                     let c = decode_escape(self.input, &mut self.pos)
-                        .map_err(|kind| self.error(kind))?;
+                        .map_err(|kind| JsonError::new(kind, self.input, at))?;
                     let mut buf = [0u8; 4];
                     out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
                 }

@@ -1,8 +1,10 @@
 //! The `evmatch` command line.
 //!
 //! Exit codes: 0 the command ran (whether or not the event matched); 1 `check` found invalid
-//! rules; 2 the input was invalid (a pattern AWS would reject, an event that is not a JSON
-//! object, a file that cannot be read, or a usage error).
+//! rules, or `match` met lines that hold no valid event; 2 the input was invalid (a pattern AWS
+//! would reject, an event that is not a JSON object, a file that cannot be read, or a usage
+//! error), or standard output could not be written. When whoever reads standard output closes
+//! it (`evmatch ... | head`), the command stops quietly, with 0.
 
 #![deny(unsafe_code)]
 
@@ -26,8 +28,9 @@ use evmatch::{reference, Pattern, Ruleset, Validation};
         evmatch test-event-pattern --event-pattern '{\"source\": [\"lambda\"]}' --event '{\"source\": \"lambda\"}'\n  \
         evmatch corpus destinations --count 1000 | evmatch match --rules corpus/destinations/rules.json\n  \
         evmatch check corpus/destinations/rules.json\n\n\
-        Exit codes: 0 the command ran (matched or not); 1 `check` found invalid rules;\n\
-        2 invalid input (pattern, rules file, event, unreadable file) or usage."
+        Exit codes: 0 the command ran (matched or not); 1 `check` found invalid rules, or\n\
+        `match` met bad lines; 2 invalid input (pattern, rules file, event, unreadable file),\n\
+        usage, or output that cannot be written."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -44,18 +47,22 @@ enum Command {
         --event-pattern '{\"detail\": {\"requestContext\": {\"condition\": [\"Success\"]}}}' \\\n    \
         --event @corpus/destinations/success.json")]
     TestEventPattern {
-        /// The event pattern: JSON text, or @FILE to read it from a file.
+        /// The event pattern: JSON text, or @FILE or file://FILE to read it from a file (@- for
+        /// standard input).
         #[arg(long = "event-pattern", value_name = "PATTERN")]
         event_pattern: String,
-        /// The event: JSON text, or @FILE to read it from a file.
+        /// The event: JSON text, or @FILE or file://FILE to read it from a file (@- for
+        /// standard input).
         #[arg(long, value_name = "EVENT")]
         event: String,
     },
     /// Match newline-delimited JSON events against a file of named rules.
     ///
-    /// For each event line, prints one line: a JSON array of the names of the matching rules,
-    /// sorted. A malformed event line prints `line N: reason` on stderr instead, and matching
-    /// goes on with the next line. Blank lines are skipped.
+    /// For each input line, prints one line, so that output line N answers input line N: a JSON
+    /// array of the names of the matching rules, sorted (`[]` for none), or `null` for a line
+    /// that holds no event. A bad line (not JSON, not an object) also prints `line N: reason`
+    /// on stderr, matching goes on with the next line, and the exit status is 1; a blank line
+    /// prints `null` and is no error.
     #[command(
         after_help = "Example:\n  evmatch match --rules corpus/destinations/rules.json corpus/destinations/records.ndjson"
     )]
@@ -66,8 +73,9 @@ enum Command {
         /// Newline-delimited JSON events; standard input when absent.
         #[arg(value_name = "EVENTS")]
         events: Option<String>,
-        /// Threads to match on (default: all cores). Output order follows input order.
-        #[arg(long, value_name = "N")]
+        /// Threads to match on: from 1 to the number of cores (more is lowered to it; default:
+        /// all cores). Output order follows input order.
+        #[arg(long, value_name = "N", value_parser = parse_threads)]
         threads: Option<usize>,
         /// Read and validate every byte of every event: a line that is not valid JSON is an
         /// error even where no rule looks.
@@ -89,14 +97,15 @@ enum Command {
         /// A JSON object mapping each rule name to its event pattern.
         #[arg(long, value_name = "RULES")]
         rules: String,
-        /// Newline-delimited JSON events.
+        /// Newline-delimited JSON events; `-` for standard input.
         #[arg(long, value_name = "EVENTS")]
         events: String,
-        /// Threads to match on (default: one).
-        #[arg(long, value_name = "N", default_value_t = 1)]
+        /// Threads to match on: from 1 to the number of cores (more is lowered to it; default:
+        /// one).
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_threads)]
         threads: usize,
-        /// Repeat the events until this much matching time has passed.
-        #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+        /// Repeat the events until this much matching time has passed: from 0 to 86400 seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 2.0, value_parser = parse_seconds)]
         min_seconds: f64,
         /// Print one JSON object instead of text.
         #[arg(long)]
@@ -196,8 +205,46 @@ enum CorpusKind {
     RulesAnythingBut,
 }
 
+/// How a command ends when it does not succeed.
+enum Failure {
+    /// A message for stderr; exit 2.
+    Message(String),
+    /// Exit 1, everything already said: `check` found invalid rules, `match` bad lines.
+    Found,
+    /// Whoever read our standard output has closed it (`evmatch ... | head`): there is no one
+    /// left to tell anything, so the command stops quietly, with success, as Unix tools do.
+    Closed,
+}
+
 /// A failure to report on stderr, with exit code 2.
-struct Failure(String);
+#[allow(non_snake_case)]
+fn Failure(message: String) -> Failure {
+    Failure::Message(message)
+}
+
+/// The failure of a write to standard output: a closed pipe ends the command quietly; any other
+/// error (a full disk) is reported.
+fn write_failure(e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Failure::Closed
+    } else {
+        Failure(format!("cannot write: {e}"))
+    }
+}
+
+/// Writes `text` on standard output, flushed.
+fn print(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(write_failure)
+}
+
+/// Writes a line on standard error. When even that fails there is no one to tell: the error is
+/// dropped rather than turned into a panic.
+fn report(message: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -235,29 +282,54 @@ fn main() -> ExitCode {
         }
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure(message)) if message.is_empty() => ExitCode::from(1),
-        Err(Failure(message)) => {
-            eprintln!("{message}");
+        Ok(()) | Err(Failure::Closed) => ExitCode::SUCCESS,
+        Err(Failure::Found) => ExitCode::from(1),
+        Err(Failure::Message(message)) => {
+            report(format_args!("{message}"));
             ExitCode::from(2)
         }
     }
 }
 
-/// Reads an argument that is either JSON text or `@path` (`@-`: standard input).
-fn read_argument(argument: &str) -> Result<Vec<u8>, Failure> {
-    match argument.strip_prefix('@') {
-        Some(path) => read_input(path),
+/// The file an argument names: `@PATH` (`@-`: standard input), or `file://PATH` as the AWS CLI
+/// spells it. `None` for JSON text, which starts with neither.
+fn argument_file(argument: &str) -> Option<&str> {
+    argument
+        .strip_prefix('@')
+        .or_else(|| argument.strip_prefix("file://"))
+}
+
+/// Reads an argument that is JSON text or names a file (see [`argument_file`]), at most `limit`
+/// bytes of it.
+fn read_argument(argument: &str, limit: usize) -> Result<Vec<u8>, Failure> {
+    match argument_file(argument) {
+        Some(path) => read_input(path, limit),
         None => Ok(argument.as_bytes().to_vec()),
     }
 }
 
+/// Refuses two arguments that would both read standard input: the first would take it all.
+fn one_stdin(first: (&str, bool), second: (&str, bool)) -> Result<(), Failure> {
+    if first.1 && second.1 {
+        return Err(Failure(format!(
+            "{} and {} both read standard input, which can be read once: give one of them as a file",
+            first.0, second.0
+        )));
+    }
+    Ok(())
+}
+
 fn test_event_pattern(pattern_arg: &str, event_arg: &str) -> Result<(), Failure> {
-    let pattern_text = read_argument(pattern_arg)?;
+    one_stdin(
+        ("--event-pattern", argument_file(pattern_arg) == Some("-")),
+        ("--event", argument_file(event_arg) == Some("-")),
+    )?;
+    let pattern_limit = evmatch::pattern::Limits::default().max_size;
+    let pattern_text = read_argument(pattern_arg, pattern_limit)?;
     let pattern_text = String::from_utf8(pattern_text)
         .map_err(|_| Failure("Event pattern is not valid. Reason: invalid UTF-8".into()))?;
     let pattern = Pattern::parse(&pattern_text).map_err(|e| Failure(e.to_string()))?;
-    let event_text = read_argument(event_arg)?;
+    let event_text = read_argument(event_arg, MAX_EVENT_SIZE)?;
     let event =
         Json::parse(&event_text).map_err(|e| Failure(format!("Event is not valid JSON: {e}")))?;
     if !matches!(event, Json::Object(_)) {
@@ -268,28 +340,79 @@ fn test_event_pattern(pattern_arg: &str, event_arg: &str) -> Result<(), Failure>
         )));
     }
     let result = reference::matches(&pattern, &event);
-    println!("{{\"Result\": {result}}}");
-    Ok(())
+    print(&format!("{{\"Result\": {result}}}\n"))
 }
 
 /// Rule names are shared, so that reporting a match copies a pointer, not the name.
 type Name = std::sync::Arc<str>;
 
-/// Reads a file, or standard input for `-`.
-fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
-    if path == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Failure(format!("cannot read standard input: {e}")))?;
-        return Ok(bytes);
+/// Reads a file, or standard input for `-`: at most `limit` bytes, and one more to tell that
+/// there are more. Input over the limit is refused without being held: reading a file of
+/// gigabytes whole, only to refuse it, would take the memory the limit is there to save.
+fn read_input(path: &str, limit: usize) -> Result<Vec<u8>, Failure> {
+    let too_large = |name: &str| {
+        Failure(format!(
+            "cannot read {name}: input larger than {limit} bytes"
+        ))
+    };
+    let most = (limit as u64).saturating_add(1);
+    let mut bytes = Vec::new();
+    let (name, read) = if path == "-" {
+        let read = std::io::stdin().lock().take(most).read_to_end(&mut bytes);
+        ("standard input", read)
+    } else {
+        let file =
+            std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Failure(format!("cannot read {path}: {e}")))?;
+        if meta.is_dir() {
+            return Err(Failure(format!("cannot read {path}: it is a directory")));
+        }
+        // A regular file tells its size: one over the limit is refused before any reading.
+        if meta.is_file() && meta.len() > limit as u64 {
+            return Err(too_large(path));
+        }
+        (path, file.take(most).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| Failure(format!("cannot read {name}: {e}")))?;
+    if bytes.len() > limit {
+        return Err(too_large(name));
     }
-    std::fs::read(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))
+    Ok(bytes)
+}
+
+/// The cores this process may run on: more threads than these would only take turns.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Parses `--threads`: a count from 1. A count over the cores is lowered to them where it is
+/// used (one thread per unit asked could be millions).
+fn parse_threads(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("at least one thread is needed".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The longest `bench` runs: a day.
+const MAX_BENCH_SECONDS: f64 = 86_400.0;
+
+/// Parses `--min-seconds`: a finite number of seconds from 0 to a day.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if (0.0..=MAX_BENCH_SECONDS).contains(&s) => Ok(s),
+        _ => Err(format!(
+            "must be a number of seconds from 0 to {MAX_BENCH_SECONDS}"
+        )),
+    }
 }
 
 /// Loads a rules file: a JSON object of rule name → pattern.
 fn load_rules(path: &str, validation: Validation) -> Result<Ruleset<Name>, Failure> {
-    let text = read_input(path)?;
+    let text = read_input(path, evmatch::rules::MAX_RULE_FILE_SIZE)?;
     let rules = Ruleset::with_validation(validation);
     rules
         .add_json_rules(&text)
@@ -315,6 +438,12 @@ fn match_events(
     threads: Option<usize>,
     strict: bool,
 ) -> Result<(), Failure> {
+    let from_stdin = events.is_none_or(|events| events == "-");
+    one_stdin(("--rules", rules == "-"), ("EVENTS", from_stdin))?;
+    let name = match events {
+        Some(path) if !from_stdin => path,
+        _ => "standard input",
+    };
     let rules = load_rules(
         rules,
         if strict {
@@ -323,10 +452,7 @@ fn match_events(
             Validation::Fast
         },
     )?;
-    let threads = threads
-        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
-        .unwrap_or(1)
-        .max(1);
+    let threads = threads.unwrap_or(usize::MAX).clamp(1, cores());
     let snapshot = rules.snapshot();
     let mut input = match open_events(events)? {
         Events::Mapped(map) => return match_mapped(&snapshot, &map, threads),
@@ -341,21 +467,21 @@ fn match_events(
         // The one block goes back and forth between reading and matching.
         let spare = std::cell::Cell::new(None);
         let mut written = Ok(());
-        let mut line = 0;
+        let mut tally = Tally::default();
         let read = read_jobs(
             &mut input,
             |job| {
                 let piece = match_block(&snapshot, &job.block[..job.len], &mut scratch);
                 spare.set(Some(job.block));
-                written = write_piece(&mut out, &piece, &mut line);
+                written = write_piece(&mut out, &piece, &mut tally);
                 written.is_ok()
             },
             || spare.take(),
         );
         written?;
-        out.flush()
-            .map_err(|e| Failure(format!("cannot write: {e}")))?;
-        return read.map_err(|e| Failure(format!("cannot read events: {e}")));
+        out.flush().map_err(write_failure)?;
+        read.map_err(|e| Failure(format!("cannot read {name}: {e}")))?;
+        return tally.outcome();
     }
     // A reader thread cuts the input into jobs, `threads` workers match them, and this thread
     // writes their results in input order.
@@ -397,11 +523,11 @@ fn match_events(
         // Only the workers may hold the queue: when they stop, the reader stops too.
         drop(queue);
         drop(results);
-        write_in_order(finished)?;
+        let tally = write_in_order(finished)?;
         match reader.join() {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(Failure(format!("cannot read events: {e}"))),
-            Err(_) => Err(Failure("cannot read events".to_string())),
+            Ok(Ok(())) => tally.outcome(),
+            Ok(Err(e)) => Err(Failure(format!("cannot read {name}: {e}"))),
+            Err(_) => Err(Failure(format!("cannot read {name}"))),
         }
     })
 }
@@ -425,7 +551,12 @@ enum Events {
 fn open_events(path: Option<&str>) -> Result<Events, Failure> {
     let file = match path.filter(|&path| path != "-") {
         Some(path) => {
-            std::fs::File::open(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))?
+            let file = std::fs::File::open(path)
+                .map_err(|e| Failure(format!("cannot read {path}: {e}")))?;
+            if file.metadata().is_ok_and(|meta| meta.is_dir()) {
+                return Err(Failure(format!("cannot read {path}: it is a directory")));
+            }
+            file
         }
         None => match stdin_file() {
             Some(file) => file,
@@ -491,16 +622,15 @@ fn match_mapped(
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
         let mut scratch = Scratch::new();
-        let (mut at, mut line) = (0, 0);
+        let (mut at, mut tally) = (0, Tally::default());
         while at < bytes.len() {
             let end = job_end(at);
             let piece = match_block(snapshot, &bytes[at..end], &mut scratch);
-            write_piece(&mut out, &piece, &mut line)?;
+            write_piece(&mut out, &piece, &mut tally)?;
             at = end;
         }
-        return out
-            .flush()
-            .map_err(|e| Failure(format!("cannot write: {e}")));
+        out.flush().map_err(write_failure)?;
+        return tally.outcome();
     }
     // The next job's start and number.
     let cursor = std::sync::Mutex::new((0, 0));
@@ -531,43 +661,61 @@ fn match_mapped(
             });
         }
         drop(results);
-        write_in_order(finished)
+        write_in_order(finished)?.outcome()
     })
 }
 
 /// Writes the workers' output on stdout in input order, as `(seq, piece)` pairs arrive in
 /// any order.
-fn write_in_order(finished: std::sync::mpsc::Receiver<(usize, Piece)>) -> Result<(), Failure> {
+fn write_in_order(finished: std::sync::mpsc::Receiver<(usize, Piece)>) -> Result<Tally, Failure> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut waiting = std::collections::BTreeMap::new();
-    let (mut next, mut line) = (0, 0);
+    let (mut next, mut tally) = (0, Tally::default());
     for (seq, piece) in finished {
         waiting.insert(seq, piece);
         while let Some(piece) = waiting.remove(&next) {
-            write_piece(&mut out, &piece, &mut line)?;
+            write_piece(&mut out, &piece, &mut tally)?;
             next += 1;
         }
     }
-    out.flush()
-        .map_err(|e| Failure(format!("cannot write: {e}")))
+    out.flush().map_err(write_failure)?;
+    Ok(tally)
+}
+
+/// Where the output stands: lines written, and how many of them were bad.
+#[derive(Default)]
+struct Tally {
+    lines: usize,
+    bad: usize,
+}
+
+impl Tally {
+    /// The end of `match`: exit 1 when some line was bad (each was reported on stderr).
+    fn outcome(&self) -> Result<(), Failure> {
+        if self.bad > 0 {
+            Err(Failure::Found)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Writes a worker's output, each error on stderr at its place among the output lines.
-/// `line` is the number of lines before the piece's first, and is moved past its last.
-fn write_piece(out: &mut impl Write, piece: &Piece, line: &mut usize) -> Result<(), Failure> {
-    let failed = |e: std::io::Error| Failure(format!("cannot write: {e}"));
+/// `tally.lines` is the number of lines before the piece's first, and is moved past its last.
+fn write_piece(out: &mut impl Write, piece: &Piece, tally: &mut Tally) -> Result<(), Failure> {
     let mut written = 0;
     for (at, i, message) in &piece.errors {
         out.write_all(&piece.text.as_bytes()[written..*at])
             .and_then(|()| out.flush())
-            .map_err(failed)?;
-        eprintln!("line {}: {message}", *line + i + 1);
+            .map_err(write_failure)?;
+        report(format_args!("line {}: {message}", tally.lines + i + 1));
         written = *at;
     }
-    *line += piece.lines;
+    tally.lines += piece.lines;
+    tally.bad += piece.errors.len();
     out.write_all(&piece.text.as_bytes()[written..])
-        .map_err(failed)
+        .map_err(write_failure)
 }
 
 /// Cuts the input into jobs of whole lines (the last line of the input may lack its newline).
@@ -672,7 +820,8 @@ struct Piece {
 }
 
 /// Matches the lines of one job (whole lines, each ended by a newline but perhaps the input's
-/// last); blank lines are skipped.
+/// last): one output line per input line, `null` for a blank line or one that holds no valid
+/// event (that one also reported as an error).
 fn match_block(snapshot: &evmatch::Snapshot<Name>, block: &[u8], scratch: &mut Scratch) -> Piece {
     let mut names: Vec<&Name> = Vec::new();
     let mut piece = Piece::default();
@@ -687,6 +836,8 @@ fn match_block(snapshot: &evmatch::Snapshot<Name>, block: &[u8], scratch: &mut S
     for (i, line) in lines.enumerate() {
         piece.lines = i + 1;
         if line.iter().all(u8::is_ascii_whitespace) {
+            // No event, no answer: `null` keeps output line N the answer to input line N.
+            piece.text.push_str("null\n");
             continue;
         }
         names.clear();
@@ -702,7 +853,10 @@ fn match_block(snapshot: &evmatch::Snapshot<Name>, block: &[u8], scratch: &mut S
                 }
                 piece.text.push_str("]\n");
             }
-            Err(e) => piece.errors.push((piece.text.len(), i, e.to_string())),
+            Err(e) => {
+                piece.errors.push((piece.text.len(), i, e.to_string()));
+                piece.text.push_str("null\n");
+            }
         }
     }
     piece
@@ -723,6 +877,7 @@ fn bench(
     json: bool,
     mode: BenchMode,
 ) -> Result<(), Failure> {
+    one_stdin(("--rules", rules == "-"), ("--events", events == "-"))?;
     let started = Instant::now();
     let validation = match mode {
         BenchMode::Match(validation) => validation,
@@ -730,7 +885,8 @@ fn bench(
     };
     let ruleset = load_rules(rules, validation)?;
     let compile_seconds = started.elapsed().as_secs_f64();
-    let text = std::fs::read(events).map_err(|e| Failure(format!("cannot read {events}: {e}")))?;
+    // The events are held whole, to be matched again and again: no bound but memory's.
+    let text = read_input(events, usize::MAX)?;
     let numbered: Vec<(usize, &[u8])> = text
         .split(|&b| b == b'\n')
         .enumerate()
@@ -748,10 +904,11 @@ fn bench(
             .map_err(|e| Failure(format!("{events}: line {}: {e}", i + 1)))?;
     }
     let lines: Vec<&[u8]> = numbered.into_iter().map(|(_, line)| line).collect();
-    let threads = threads.max(1);
+    let threads = threads.clamp(1, cores());
     let progress = std::io::stderr().is_terminal() && !json;
     let done = AtomicU64::new(0);
-    let min = Duration::from_secs_f64(min_seconds.max(0.0));
+    // `parse_seconds` let through only what a `Duration` holds.
+    let min = Duration::from_secs_f64(min_seconds);
     let chunk = lines.len().div_ceil(threads);
     let started = Instant::now();
     let totals: Vec<(u64, u64, u64)> = std::thread::scope(|scope| {
@@ -792,7 +949,7 @@ fn bench(
                 draw_progress(started.elapsed(), min, done.load(Ordering::Relaxed));
                 std::thread::sleep(Duration::from_millis(100));
             }
-            eprint!("\r{:72}\r", "");
+            let _ = write!(std::io::stderr(), "\r{:72}\r", "");
         }
         workers
             .into_iter()
@@ -810,23 +967,22 @@ fn bench(
         BenchMode::Baseline => 0,
     };
     if json {
-        println!(
+        print(&format!(
             "{{\"events\": {events}, \"bytes\": {bytes}, \"seconds\": {seconds:.6}, \
              \"events_per_sec\": {events_per_sec:.1}, \"bytes_per_sec\": {bytes_per_sec:.1}, \
-             \"matches\": {matches}, \"compile_seconds\": {compile_seconds:.6}, \"rules\": {count}}}"
-        );
+             \"matches\": {matches}, \"compile_seconds\": {compile_seconds:.6}, \"rules\": {count}}}\n"
+        ))
     } else {
-        println!(
+        print(&format!(
             "{count} rules compiled in {compile_seconds:.3} s\n\
              {events} events ({} per pass, {threads} thread{}) in {seconds:.3} s\n\
              {events_per_sec:.0} events/s, {:.1} MB/s\n\
-             {matches} matches",
+             {matches} matches\n",
             lines.len(),
             if threads == 1 { "" } else { "s" },
             bytes_per_sec / 1e6,
-        );
+        ))
     }
-    Ok(())
 }
 
 /// Draws `[#####     ] 45%  1234567 events` on stderr, over the previous one.
@@ -837,7 +993,8 @@ fn draw_progress(elapsed: Duration, total: Duration, events: u64) {
         (elapsed.as_secs_f64() / total.as_secs_f64()).min(1.0)
     };
     let filled = (fraction * 30.0) as usize;
-    eprint!(
+    let _ = write!(
+        std::io::stderr(),
         "\r[{}{}] {:3.0}%  {events} events",
         "#".repeat(filled),
         " ".repeat(30 - filled),
@@ -849,7 +1006,7 @@ fn write_corpus(kind: CorpusKind, count: usize, seed: u64) -> Result<(), Failure
     use evmatch::corpus;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let write_error = |e: std::io::Error| Failure(format!("cannot write: {e}"));
+    let write_error = write_failure;
     let rules: fn(usize, u64) -> Vec<(String, String)> = match kind {
         CorpusKind::Citylots
         | CorpusKind::Citylots6
@@ -879,7 +1036,7 @@ fn write_corpus(kind: CorpusKind, count: usize, seed: u64) -> Result<(), Failure
 
 /// Writes a rule set as one JSON object (the --rules format), one rule per line.
 fn write_rules(mut out: impl Write, rules: &[(String, String)]) -> Result<(), Failure> {
-    let write_error = |e: std::io::Error| Failure(format!("cannot write: {e}"));
+    let write_error = write_failure;
     writeln!(out, "{{").map_err(write_error)?;
     for (i, (name, pattern)) in rules.iter().enumerate() {
         let mut quoted = String::new();
@@ -902,7 +1059,7 @@ fn article(noun: &str) -> &'static str {
 /// `check`: lists invalid rules, then describes the valid ones compiled together. An empty
 /// failure message means "exit 1, nothing more to say".
 fn check(path: &str, json: bool) -> Result<(), Failure> {
-    let text = read_input(path)?;
+    let text = read_input(path, evmatch::rules::MAX_RULE_FILE_SIZE)?;
     let file = RuleFile::parse(&text).map_err(|e| Failure(format!("{path}: {e}")))?;
     let rules: Ruleset<Name> = Ruleset::new();
     let mut refused: Vec<(&str, String, String)> = file
@@ -922,6 +1079,8 @@ fn check(path: &str, json: bool) -> Result<(), Failure> {
     complexity.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let stats = rules.stats();
     let valid = file.len() - refused.len();
+    // Rules, not conditions: two rules with the same wildcard share one in the compiled set.
+    let wildcard_rules = file.valid().filter(|(_, p)| uses_wildcards(p)).count();
     let mut out = String::new();
     if json {
         let quote = |s: &str| {
@@ -947,7 +1106,7 @@ fn check(path: &str, json: bool) -> Result<(), Failure> {
         out.push_str(&format!(
             "{{\"rules\": {}, \"valid\": {valid}, \"invalid\": [{}], \"stats\": {{\"rules\": {}, \
              \"branches\": {}, \"fields\": {}, \"states\": {}, \"wildcards\": {}, \
-             \"memory_bytes\": {}}}, \"complexity\": [{}]}}\n",
+             \"memory_bytes\": {}}}, \"wildcard_rules\": {wildcard_rules}, \"complexity\": [{}]}}\n",
             file.len(),
             invalid.join(", "),
             stats.rules,
@@ -966,15 +1125,15 @@ fn check(path: &str, json: bool) -> Result<(), Failure> {
         }
         out.push_str(&format!(
             "{} rules: {valid} valid, {} invalid\n\
-             compiled: {} rules, {} branches, {} fields, {} automaton states, {} wildcards, \
-             about {} of memory\n",
+             compiled: {} rules, {} branches, {} fields, {} automaton states, \
+             {wildcard_rules} rule{} with wildcards, about {} of memory\n",
             file.len(),
             refused.len(),
             stats.rules,
             stats.branches,
             stats.fields,
             stats.states,
-            stats.wildcards,
+            if wildcard_rules == 1 { "" } else { "s" },
             human_bytes(stats.memory_bytes)
         ));
         if let Some(&(_, highest)) = complexity.first() {
@@ -992,12 +1151,28 @@ fn check(path: &str, json: bool) -> Result<(), Failure> {
             }
         }
     }
-    print!("{out}");
+    print(&out)?;
     if refused.is_empty() {
         Ok(())
     } else {
-        Err(Failure(String::new()))
+        Err(Failure::Found)
     }
+}
+
+/// Whether a pattern has a wildcard, in `wildcard` or in `anything-but`.
+fn uses_wildcards(pattern: &Pattern) -> bool {
+    use evmatch::pattern::{AnythingBut, Matcher};
+    pattern
+        .branches()
+        .iter()
+        .flat_map(|b| b.fields())
+        .flat_map(|f| f.matchers())
+        .any(|m| {
+            matches!(
+                m,
+                Matcher::Wildcard(_) | Matcher::AnythingBut(AnythingBut::Wildcards(_))
+            )
+        })
 }
 
 fn human_bytes(bytes: usize) -> String {
@@ -1012,7 +1187,11 @@ fn human_bytes(bytes: usize) -> String {
 /// `explain`: one report per rule, in file order, each under the rule's name when there are
 /// several.
 fn explain(rules_path: &str, rule: Option<&str>, event: Option<&str>) -> Result<(), Failure> {
-    let rules_text = read_input(rules_path)?;
+    one_stdin(
+        ("--rules", rules_path == "-"),
+        ("EVENT", event.is_none_or(|event| event == "-")),
+    )?;
+    let rules_text = read_input(rules_path, evmatch::rules::MAX_RULE_FILE_SIZE)?;
     let file = RuleFile::parse(&rules_text).map_err(|e| Failure(format!("{rules_path}: {e}")))?;
     // The file is read once: its rules both name what to explain and make up the rule set.
     if let Some((name, error)) = file.invalid().next() {
@@ -1029,7 +1208,7 @@ fn explain(rules_path: &str, rule: Option<&str>, event: Option<&str>) -> Result<
                 .map(|(name, pattern)| (Name::from(name), pattern)),
         )
         .map_err(|e| Failure(format!("{rules_path}: {e}")))?;
-    let event_text = read_input(event.unwrap_or("-"))?;
+    let event_text = read_input(event.unwrap_or("-"), MAX_EVENT_SIZE)?;
     let names: Vec<&str> = match rule {
         Some(name) => {
             if file.rules().all(|(n, _)| n != name) {
@@ -1037,13 +1216,8 @@ fn explain(rules_path: &str, rule: Option<&str>, event: Option<&str>) -> Result<
             }
             vec![name]
         }
-        None => {
-            let mut seen = std::collections::HashSet::new();
-            file.rules()
-                .map(|(n, _)| n)
-                .filter(|n| seen.insert(*n))
-                .collect()
-        }
+        // A rule file names each rule once (`RuleFile::parse` refuses it otherwise).
+        None => file.rules().map(|(n, _)| n).collect(),
     };
     let mut out = String::new();
     for name in &names {
@@ -1059,6 +1233,5 @@ fn explain(rules_path: &str, rule: Option<&str>, event: Option<&str>) -> Result<
             out.push_str(&format!("{quoted}: {explanation}\n"));
         }
     }
-    print!("{out}");
-    Ok(())
+    print(&out)
 }

@@ -34,6 +34,10 @@ use crate::pattern::{
 
 /// Whether `pattern` matches `event`.
 ///
+/// An event nested deeper than [`json::MAX_DEPTH`](crate::json::MAX_DEPTH) levels, which no
+/// reader of text accepts and only code can build, matches no pattern (as such text is an
+/// error, not a match, for a [`Ruleset`](crate::Ruleset)); the walk stops at that depth.
+///
 /// ```
 /// use evmatch::{json::Json, reference, Pattern};
 /// let pattern = Pattern::parse(r#"{"detail": {"requestContext": {"condition": ["Success"]}}}"#)?;
@@ -43,6 +47,9 @@ use crate::pattern::{
 /// ```
 pub fn matches(pattern: &Pattern, event: &Json) -> bool {
     let leaves = Leaves::of(event);
+    if leaves.too_deep {
+        return false;
+    }
     pattern
         .branches()
         .iter()
@@ -70,6 +77,9 @@ pub fn matches_value(pattern: &Pattern, event: &serde_json::Value) -> bool {
 /// An event's leaves, grouped by path.
 pub(crate) struct Leaves<'e> {
     by_path: HashMap<String, Vec<Leaf<'e>>>,
+    /// Whether the event nests deeper than [`json::MAX_DEPTH`](crate::json::MAX_DEPTH): then
+    /// its leaves are not collected, and it matches nothing.
+    pub(crate) too_deep: bool,
 }
 
 /// One scalar of an event, with where it sits.
@@ -84,64 +94,117 @@ pub(crate) struct Leaf<'e> {
 
 impl<'e> Leaves<'e> {
     /// Flattens an event.
+    ///
+    /// The event's tree is walked with a list of the containers open on the way down rather
+    /// than by recursion, and the path is one buffer that grows and shrinks with the walk: an
+    /// event built in code may nest deeper than any stack holds (the readers refuse such text,
+    /// but [`Json`] is an open enum), and its leaves then cost their own paths, not a copy of
+    /// every path on the way to them.
     pub(crate) fn of(event: &'e Json) -> Leaves<'e> {
+        /// A container being walked: its remaining children, and where its path ends in the
+        /// buffer (`None` at the top, where a key starts the path without a dot).
+        enum Open<'e> {
+            Object(std::slice::Iter<'e, (String, Json)>, Option<usize>),
+            Array {
+                items: std::iter::Enumerate<std::slice::Iter<'e, Json>>,
+                id: u32,
+                path: Option<usize>,
+                /// Array positions on the way to the array itself.
+                positions: usize,
+            },
+        }
         let mut leaves = Leaves {
             by_path: HashMap::new(),
+            too_deep: false,
         };
-        let mut arrays = 0;
-        leaves.collect(event, None, &mut Vec::new(), &mut arrays);
-        leaves
+        let mut path = String::new();
+        let mut positions: Vec<(u32, u32)> = Vec::new();
+        let mut arrays = 0u32;
+        let mut open: Vec<Open<'e>> = Vec::new();
+        // The value to enter next, with the end of its path.
+        let mut next: Option<(&'e Json, Option<usize>)> = Some((event, None));
+        loop {
+            if let Some((value, end)) = next.take() {
+                if open.len() >= crate::json::MAX_DEPTH
+                    && matches!(value, Json::Object(_) | Json::Array(_))
+                {
+                    // The search for array-consistent choices recurses once per array a
+                    // value sits in: an event no reader would accept is refused here too.
+                    return Leaves {
+                        by_path: HashMap::new(),
+                        too_deep: true,
+                    };
+                }
+                match value {
+                    Json::Object(members) => open.push(Open::Object(members.iter(), end)),
+                    Json::Array(items) => {
+                        open.push(Open::Array {
+                            items: items.iter().enumerate(),
+                            id: arrays,
+                            path: end,
+                            positions: positions.len(),
+                        });
+                        arrays += 1;
+                    }
+                    scalar => leaves
+                        .by_path
+                        .entry(path[..end.unwrap_or(0)].to_string())
+                        .or_default()
+                        .push(Leaf {
+                            value: scalar,
+                            positions: positions.clone(),
+                        }),
+                }
+            }
+            let Some(top) = open.last_mut() else {
+                return leaves;
+            };
+            match top {
+                Open::Object(members, end) => match members.next() {
+                    Some((key, member)) => {
+                        // Keys join with dots, an empty key too: `{"": {"x": 1}}` is at `.x`,
+                        // the path of the pattern `{"": {"x": [1]}}`.
+                        path.truncate(end.unwrap_or(0));
+                        if end.is_some() {
+                            path.push('.');
+                        }
+                        path.push_str(key);
+                        next = Some((member, Some(path.len())));
+                    }
+                    None => {
+                        open.pop();
+                    }
+                },
+                Open::Array {
+                    items,
+                    id,
+                    path: end,
+                    positions: depth,
+                } => {
+                    positions.truncate(*depth);
+                    match items.next() {
+                        Some((i, item)) => {
+                            // A plain value is tied to no element of the array it sits in
+                            // directly: only objects and arrays enter it (as AWS's engine
+                            // records membership).
+                            if matches!(item, Json::Object(_) | Json::Array(_)) {
+                                positions.push((*id, i as u32));
+                            }
+                            path.truncate(end.unwrap_or(0));
+                            next = Some((item, *end));
+                        }
+                        None => {
+                            open.pop();
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The leaves at a dotted path.
     pub(crate) fn at(&self, path: &str) -> &[Leaf<'e>] {
         self.by_path.get(path).map_or(&[], Vec::as_slice)
-    }
-
-    fn collect(
-        &mut self,
-        value: &'e Json,
-        path: Option<String>,
-        positions: &mut Vec<(u32, u32)>,
-        arrays: &mut u32,
-    ) {
-        match value {
-            Json::Object(members) => {
-                for (key, member) in members {
-                    // Keys join with dots, an empty key too: `{"": {"x": 1}}` is at `.x`,
-                    // the path of the pattern `{"": {"x": [1]}}`.
-                    let child = match &path {
-                        None => key.clone(),
-                        Some(path) => format!("{path}.{key}"),
-                    };
-                    self.collect(member, Some(child), positions, arrays);
-                }
-            }
-            Json::Array(items) => {
-                let id = *arrays;
-                *arrays += 1;
-                for (i, item) in items.iter().enumerate() {
-                    // A plain value is tied to no element of the array it sits in directly:
-                    // only objects and arrays enter it (as AWS's engine records membership).
-                    let nested = matches!(item, Json::Object(_) | Json::Array(_));
-                    if nested {
-                        positions.push((id, i as u32));
-                    }
-                    self.collect(item, path.clone(), positions, arrays);
-                    if nested {
-                        positions.pop();
-                    }
-                }
-            }
-            scalar => self
-                .by_path
-                .entry(path.unwrap_or_default())
-                .or_default()
-                .push(Leaf {
-                    value: scalar,
-                    positions: positions.clone(),
-                }),
-        }
     }
 }
 

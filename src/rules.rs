@@ -25,6 +25,20 @@ use crate::pattern::{Pattern, PatternError};
 /// one event (a million generated rules take about 100 MB).
 pub const MAX_RULE_FILE_SIZE: usize = 1 << 30;
 
+/// Longest rule name a rule file may hold, in bytes of UTF-8.
+///
+/// AWS allows 64 characters in a rule's name; this allows four times as many bytes, room for
+/// names made of a prefix and a generated part, while a name still cannot take a file's worth
+/// of memory (it is kept for every match reported).
+///
+/// ```
+/// use evmatch::rules::{RuleFile, RuleFileError, MAX_RULE_NAME_SIZE};
+/// let long = "r".repeat(MAX_RULE_NAME_SIZE + 1);
+/// let err = RuleFile::parse(format!(r#"{{"{long}": {{"source": ["lambda"]}}}}"#).as_bytes()).unwrap_err();
+/// assert!(matches!(err, RuleFileError::NameTooLong { size: 257, line: 1, .. }));
+/// ```
+pub const MAX_RULE_NAME_SIZE: usize = 256;
+
 /// A parsed rule file: every rule, in file order, each with its pattern or the reason it is
 /// invalid.
 ///
@@ -54,22 +68,34 @@ impl RuleFile {
     /// assert!(RuleFile::parse(br#"{"r": {"source": ["lambda"]}}"#)?.invalid().next().is_none());
     /// # Ok::<(), evmatch::rules::RuleFileError>(())
     /// ```
+    ///
+    /// A name given twice is refused ([`RuleFileError::DuplicateName`]): a rule file names each
+    /// rule once, and a rule that should match in several ways says so with `$or`. So is a
+    /// name longer than [`MAX_RULE_NAME_SIZE`].
+    ///
+    /// ```
+    /// use evmatch::rules::{RuleFile, RuleFileError};
+    /// let err = RuleFile::parse(b"{\"a\": {\"x\": [1]},\n \"a\": {\"y\": [2]}}").unwrap_err();
+    /// assert_eq!(err.to_string(), r#"rule "a" is named twice: at line 2, and first at line 1"#);
+    /// ```
     pub fn parse(text: &[u8]) -> Result<RuleFile, RuleFileError> {
         let limits = ParseLimits {
             max_size: MAX_RULE_FILE_SIZE,
             ..ParseLimits::default()
         };
-        let Json::Object(members) = Json::parse_with(text, &limits)? else {
-            return Err(RuleFileError::NotAnObject);
-        };
-        let rules = members
-            .into_iter()
-            .map(|(name, pattern)| {
-                let parsed = Pattern::parse(&pattern.to_string());
-                (name, parsed)
-            })
-            .collect();
-        Ok(RuleFile { rules })
+        let mut names = Names::default();
+        let mut rules = Vec::new();
+        let read = Json::for_each_member(text, &limits, &mut |name, pattern, at| {
+            names.check(text, &name, at)?;
+            let parsed = Pattern::parse(&pattern.to_string());
+            rules.push((name, parsed));
+            Ok(())
+        })?;
+        match read {
+            Ok(true) => Ok(RuleFile { rules }),
+            Ok(false) => Err(RuleFileError::NotAnObject),
+            Err(e) => Err(e),
+        }
     }
 
     /// How many rules the file holds, valid or not.
@@ -142,6 +168,54 @@ impl RuleFile {
     }
 }
 
+/// The names a rule file has given so far, each with the offset of its first appearance: the
+/// check that a file names each rule once, and each name within [`MAX_RULE_NAME_SIZE`].
+#[derive(Default)]
+pub(crate) struct Names {
+    seen: std::collections::HashMap<Box<str>, usize>,
+}
+
+impl Names {
+    /// Checks the name of the member whose key starts at byte `at` of `text`.
+    pub(crate) fn check(
+        &mut self,
+        text: &[u8],
+        name: &str,
+        at: usize,
+    ) -> Result<(), RuleFileError> {
+        if name.len() > MAX_RULE_NAME_SIZE {
+            // The error keeps the start of the name only: the name may be megabytes long.
+            let mut end = 32.min(name.len());
+            while !name.is_char_boundary(end) {
+                end -= 1;
+            }
+            return Err(RuleFileError::NameTooLong {
+                start: name[..end].to_string(),
+                size: name.len(),
+                line: line_of(text, at),
+            });
+        }
+        if let Some(&first) = self.seen.get(name) {
+            return Err(RuleFileError::DuplicateName {
+                name: name.to_string(),
+                line: line_of(text, at),
+                first_line: line_of(text, first),
+            });
+        }
+        self.seen.insert(name.into(), at);
+        Ok(())
+    }
+}
+
+/// The line (from 1) of byte `offset` of `text`.
+fn line_of(text: &[u8], offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
 /// Why a rule file could not be loaded.
 ///
 /// `Display` names the rule and points into its pattern:
@@ -180,6 +254,25 @@ pub enum RuleFileError {
         /// Why not.
         error: crate::RulesetError,
     },
+    /// The file names the same rule twice. (Patterns added under one name with
+    /// [`Ruleset::add`](crate::Ruleset::add) are OR-ed; a rule file says that with `$or`.)
+    DuplicateName {
+        /// The rule's name.
+        name: String,
+        /// The line (from 1) of the second appearance.
+        line: usize,
+        /// The line of the first.
+        first_line: usize,
+    },
+    /// A rule's name is longer than [`MAX_RULE_NAME_SIZE`].
+    NameTooLong {
+        /// The first characters of the name (at most 32 bytes).
+        start: String,
+        /// The name's size in bytes.
+        size: usize,
+        /// The line (from 1) where the name starts.
+        line: usize,
+    },
 }
 
 impl fmt::Display for RuleFileError {
@@ -191,6 +284,19 @@ impl fmt::Display for RuleFileError {
             }
             RuleFileError::Pattern { name, error } => write!(f, "rule {name:?}: {error:#}"),
             RuleFileError::Rule { name, error } => write!(f, "rule {name:?}: {error}"),
+            RuleFileError::DuplicateName {
+                name,
+                line,
+                first_line,
+            } => write!(
+                f,
+                "rule {name:?} is named twice: at line {line}, and first at line {first_line}"
+            ),
+            RuleFileError::NameTooLong { start, size, line } => write!(
+                f,
+                "the rule name at line {line} ({start:?}...) is {size} bytes long; \
+                 at most {MAX_RULE_NAME_SIZE} are allowed"
+            ),
         }
     }
 }

@@ -415,7 +415,10 @@ thread_local! {
 impl<N: Clone + Eq + Hash> Ruleset<N> {
     /// Adds every rule of a rule file (a JSON object of rule name → pattern, see
     /// [`rules`](crate::rules)) in one update: all of them, or none if one is invalid. Returns
-    /// how many rules were added.
+    /// how many rules were added. A file that names a rule twice, or names one with more than
+    /// [`MAX_RULE_NAME_SIZE`](crate::rules::MAX_RULE_NAME_SIZE) bytes, is refused
+    /// ([`RuleFileError::DuplicateName`](crate::rules::RuleFileError::DuplicateName),
+    /// [`RuleFileError::NameTooLong`](crate::rules::RuleFileError::NameTooLong)).
     ///
     /// ```
     /// use evmatch::Ruleset;
@@ -427,6 +430,9 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
     /// assert_eq!(added, 2);
     /// let event = br#"{"detail": {"requestContext": {"condition": "EventAgeExceeded"}}}"#;
     /// assert_eq!(rules.matches(event)?, ["on-failure"]);
+    /// let twice = rules.add_json_rules(br#"{"x": {"a": [1]}, "x": {"b": [2]}}"#).unwrap_err();
+    /// assert!(matches!(twice, evmatch::rules::RuleFileError::DuplicateName { .. }));
+    /// assert_eq!(rules.len(), 2); // nothing of the refused file was added
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_json_rules(&self, text: &[u8]) -> Result<usize, crate::rules::RuleFileError>
@@ -446,7 +452,11 @@ impl<N: Clone + Eq + Hash> Ruleset<N> {
         self.publish_pending(&mut writer);
         let before = writer.clone();
         let mut count = 0;
-        let read = crate::json::Json::for_each_member(text, &limits, &mut |name, json| {
+        // A rule named twice is refused, not OR-ed with itself: a rule file names each rule
+        // once (a name the set held before the file is another matter: adding under it ORs).
+        let mut names = crate::rules::Names::default();
+        let read = crate::json::Json::for_each_member(text, &limits, &mut |name, json, at| {
+            names.check(text, &name, at)?;
             let pattern = Pattern::from_json(&json).map_err(|error| RuleFileError::Pattern {
                 name: name.clone(),
                 error,

@@ -7,10 +7,11 @@ mod common;
 use common::evmatch;
 use std::process::Output;
 
-use evmatch::json::{Json, JsonErrorKind};
+use evmatch::json::{Json, JsonErrorKind, ParseLimits};
 use evmatch::pattern::{ErrorKind, Limits};
 use evmatch::ruleset::MAX_EVENT_SIZE;
 use evmatch::EventError;
+use evmatch::{explain, json, pattern, reference};
 use evmatch::{Pattern, Ruleset, Validation};
 
 fn stderr(o: &Output) -> String {
@@ -54,8 +55,8 @@ fn match_reports_event(event: &[u8], reason: &str) {
         ],
         &input,
     );
-    assert_eq!(o.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&o.stdout), "[]\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "null\n[]\n");
     let message = stderr(&o);
     assert!(message.starts_with("line 1: "), "{message}");
     assert!(message.contains(reason), "{message} lacks {reason}");
@@ -119,8 +120,8 @@ fn an_event_over_16_mib_is_an_error() {
         &["match", "--rules", "corpus/destinations/rules.json"],
         format!("{event}{event}\n{{\"source\": \"lambda\"}}\n").as_bytes(),
     );
-    assert_eq!(o.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&o.stdout), "[]\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "null\n[]\n");
     assert!(stderr(&o).starts_with("line 1: event is not valid JSON: input larger than"));
 }
 
@@ -169,10 +170,17 @@ fn match_reads_every_line_around_a_line_over_16_mib() {
                 Input::Redirected => evmatch_reading(&args, &events),
                 Input::Piped => evmatch(&args, input.as_bytes()),
             };
-            assert_eq!(o.status.code(), Some(0), "{what}");
+            assert_eq!(o.status.code(), Some(1), "{what}");
             let out = String::from_utf8_lossy(&o.stdout);
-            assert_eq!(out.lines().count(), 60_001, "{what}");
-            assert!(out.lines().all(|l| l == r#"["all"]"#), "{what}");
+            assert_eq!(out.lines().count(), 60_003, "{what}");
+            for (i, line) in out.lines().enumerate() {
+                let expected = if [20_000, 40_001].contains(&i) {
+                    "null"
+                } else {
+                    r#"["all"]"#
+                };
+                assert_eq!(line, expected, "{what}: line {}", i + 1);
+            }
             let err = stderr(&o);
             let lines: Vec<&str> = err.lines().collect();
             assert_eq!(lines.len(), 2, "{what}: {err}");
@@ -210,7 +218,7 @@ fn match_reads_redirected_input_from_where_it_stands() {
             .unwrap();
         assert_eq!(
             String::from_utf8_lossy(&o.stdout),
-            "[\"b\"]\n",
+            "[\"b\"]\nnull\n",
             "threads {threads}"
         );
         assert!(
@@ -479,4 +487,148 @@ fn pattern_limits_are_errors_with_their_path() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o).trim_end().lines().count(), 1);
+}
+
+#[test]
+fn limits_raised_past_what_the_stack_holds_are_clamped() {
+    // Each reader recurses once per level: a caller's limit over the ceiling is clamped to it,
+    // and the error names the limit applied. (These run on a test thread: 2 MiB of stack.)
+    let unlimited = ParseLimits {
+        max_depth: usize::MAX,
+        max_size: usize::MAX,
+    };
+    for open in [&b"["[..], b"{\"a\":"] {
+        let deep = open.repeat(1_000_000);
+        let err = Json::parse_with(&deep, &unlimited).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &JsonErrorKind::TooDeep {
+                limit: json::MAX_DEPTH
+            }
+        );
+    }
+    let at_ceiling = format!(
+        "{}1{}",
+        "{\"a\": ".repeat(json::MAX_DEPTH),
+        "}".repeat(json::MAX_DEPTH)
+    );
+    assert!(Json::parse_with(at_ceiling.as_bytes(), &unlimited).is_ok());
+
+    let no_limits = Limits {
+        max_size: usize::MAX,
+        max_depth: usize::MAX,
+        max_branches: usize::MAX,
+        max_values: usize::MAX,
+    };
+    let deep = format!("{}[1]{}", r#"{"a": "#.repeat(100_000), "}".repeat(100_000));
+    let err = Pattern::parse_with(&deep, &no_limits).unwrap_err();
+    assert!(
+        err.to_string().contains(&format!(
+            "nesting deeper than {} levels",
+            pattern::MAX_DEPTH
+        )),
+        "{err}"
+    );
+    // The deepest pattern the ceiling lets through (its objects and the array of values)
+    // is read and validated within the stack.
+    let objects = pattern::MAX_DEPTH - 1;
+    let deepest = format!("{}[1]{}", r#"{"a": "#.repeat(objects), "}".repeat(objects));
+    let parsed = Pattern::parse_with(&deepest, &no_limits).unwrap();
+    assert_eq!(
+        parsed.branches()[0].fields()[0].path().len(),
+        2 * objects - 1
+    );
+
+    // Twenty `$or`s of two multiply out to 2^20 branches: refused at the ceiling, whose cost
+    // is that of building its branches, not a million.
+    let ors: Vec<String> = (0..20)
+        .map(|i| format!(r#""$or": [{{"a{i}": [1]}}, {{"b{i}": [2]}}]"#))
+        .collect();
+    let product = format!("{{{}}}", ors.join(", "));
+    let err = Pattern::parse_with(&product, &no_limits).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::TooManyBranches {
+            limit: pattern::MAX_BRANCHES
+        }
+    );
+}
+
+#[test]
+fn events_built_in_code_at_any_depth_are_matched_explained_and_dropped() {
+    // The readers refuse such text, but `Json` values built in code have no bound: matching,
+    // explaining and dropping them must not recurse once per level.
+    let rule = Pattern::parse(r#"{"a": [1]}"#).unwrap();
+    let mut arrays = Json::Number("1".to_string());
+    for _ in 0..100_000 {
+        arrays = Json::Array(vec![arrays]);
+    }
+    // Deeper than any reader accepts: it matches nothing (as such text is an error for a rule
+    // set), and the explanation says why.
+    let event = Json::Object(vec![("a".to_string(), arrays)]);
+    let too_deep = format!(
+        "no match\n  the event nests deeper than {} levels, which no JSON reader accepts",
+        json::MAX_DEPTH
+    );
+    assert!(!reference::matches(&rule, &event));
+    assert_eq!(explain::explain(&rule, &event).to_string(), too_deep);
+    drop(event);
+
+    let mut objects = Json::Number("1".to_string());
+    for _ in 0..100_000 {
+        objects = Json::Object(vec![("a".to_string(), objects)]);
+    }
+    let exists = Pattern::parse(r#"{"a": {"a": {"a": [{"exists": false}]}}}"#).unwrap();
+    assert!(!reference::matches(&exists, &objects));
+    assert_eq!(explain::explain(&exists, &objects).to_string(), too_deep);
+    drop(objects);
+
+    // At the deepest a reader accepts, the value is matched as usual.
+    let mut within = Json::Number("1".to_string());
+    for _ in 0..json::MAX_DEPTH - 1 {
+        within = Json::Array(vec![within]);
+    }
+    let event = Json::Object(vec![("a".to_string(), within)]);
+    assert!(reference::matches(&rule, &event));
+    assert!(explain::explain(&rule, &event).matched());
+}
+
+#[test]
+fn fast_and_strict_reading_report_the_same_fault_at_the_same_place() {
+    // The fast reader decodes a string on a rule's path only when it looks it up: its faults
+    // were placed at "line 1 column 1" (of the string alone), and a `\u` escape cut short by
+    // the closing quote was "unexpected end of input".
+    for (event, kind, line, column) in [
+        (
+            &b"{\"a\": \"\xff\xfe\"}"[..],
+            JsonErrorKind::InvalidUtf8,
+            1,
+            8,
+        ),
+        (
+            b"{\"b\": 1,\n \"a\": \"ok\\n\\u00e9\xc3\x28\"}",
+            JsonErrorKind::InvalidUtf8,
+            2,
+            18,
+        ),
+        (br#"{"a": "\u00"}"#, JsonErrorKind::InvalidEscape, 1, 8),
+        (br#"{"a": "x\q"}"#, JsonErrorKind::InvalidEscape, 1, 9),
+        (br#"{"a": "\ud800"}"#, JsonErrorKind::LoneSurrogate, 1, 8),
+    ] {
+        let what = String::from_utf8_lossy(event);
+        let json = Json::parse(event).unwrap_err();
+        assert_eq!(
+            (json.kind(), json.line(), json.column()),
+            (&kind, line, column),
+            "Json::parse: {what}"
+        );
+        for validation in [Validation::Fast, Validation::Strict] {
+            let rules = Ruleset::with_validation(validation);
+            rules.add_json("a", r#"{"a": [{"prefix": "x"}]}"#).unwrap();
+            let Err(EventError::Malformed(e)) = rules.matches(event) else {
+                panic!("{validation:?}: {what} is not refused");
+            };
+            assert_eq!(e, json, "{validation:?}: {what}");
+        }
+    }
 }

@@ -20,7 +20,8 @@ fn rules() -> &'static Rules {
     RULES.get_or_init(|| {
         let mut patterns = Vec::new();
         for line in include_str!("../../corpus/aws/cases.jsonl").lines() {
-            let Ok(Json::Object(case)) = Json::parse(line.as_bytes()) else {
+            let parsed = Json::parse(line.as_bytes());
+            let Ok(Json::Object(case)) = &parsed else {
                 continue;
             };
             let Some((_, pattern)) = case.iter().find(|(k, _)| k == "pattern") else {

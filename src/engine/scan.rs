@@ -339,9 +339,50 @@ impl<'a> RawStr<'a> {
     }
 
     /// The raw bytes between the quotes.
+    #[cfg(test)]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
+
+    /// The error of a string that [`RawStr::decode`] refused, placed where the fault stands in
+    /// `event`, the input the string was read from: at the bad escape or the first byte that is
+    /// not UTF-8, as the strict reader reports it.
+    pub(crate) fn error(&self, event: &[u8]) -> EventError {
+        // The string borrows from the event: its offset there is the distance between them.
+        let start = (self.raw.as_ptr() as usize).wrapping_sub(event.as_ptr() as usize);
+        let start = if start <= event.len() { start } else { 0 };
+        let (offset, kind) = string_fault(self.raw);
+        EventError::Malformed(JsonError::new(kind, event, start + offset))
+    }
+}
+
+/// The first fault of a string's raw bytes (between its quotes), in document order: its offset
+/// there and what it is. A `\u` escape cut short is an invalid escape: the string's closing
+/// quote, not the input's end, is what cut it.
+fn string_fault(raw: &[u8]) -> (usize, JsonErrorKind) {
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'\\' {
+            let at = i;
+            if let Err(kind) = decode_escape(raw, &mut i) {
+                let kind = match kind {
+                    JsonErrorKind::UnexpectedEnd => JsonErrorKind::InvalidEscape,
+                    kind => kind,
+                };
+                return (at, kind);
+            }
+        } else {
+            let run = raw[i..]
+                .iter()
+                .position(|&b| b == b'\\')
+                .map_or(raw.len(), |n| i + n);
+            if let Err(e) = std::str::from_utf8(&raw[i..run]) {
+                return (i + e.valid_up_to(), JsonErrorKind::InvalidUtf8);
+            }
+            i = run;
+        }
+    }
+    (0, JsonErrorKind::InvalidUtf8)
 }
 
 /// `bytes` as text, when they are UTF-8.
@@ -856,24 +897,23 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
-    /// Checks a string's escapes and UTF-8.
+    /// Checks a string's escapes and UTF-8; a fault is reported where it stands, as the fast
+    /// reader reports it when it decodes the string.
     fn check_string(&self, s: RawStr<'a>, start: usize) -> Result<(), EventError> {
-        let at =
-            |offset: usize, kind| EventError::Malformed(JsonError::new(kind, self.input, offset));
-        if s.escaped {
-            let mut i = 0;
-            while i < s.raw.len() {
-                if s.raw[i] == b'\\' {
-                    decode_escape(s.raw, &mut i).map_err(|k| at(start + i, k))?;
-                } else {
-                    i += 1;
-                }
-            }
+        let mut valid = std::str::from_utf8(s.raw).is_ok();
+        if valid && s.escaped {
+            let mut buffer = Vec::new();
+            valid = decode_into(s.raw, &mut buffer).is_ok();
         }
-        // Escapes are ASCII, so the raw bytes are UTF-8 exactly when the text is.
-        std::str::from_utf8(s.raw)
-            .map(|_| ())
-            .map_err(|e| at(start + e.valid_up_to(), JsonErrorKind::InvalidUtf8))
+        if valid {
+            return Ok(());
+        }
+        let (offset, kind) = string_fault(s.raw);
+        Err(EventError::Malformed(JsonError::new(
+            kind,
+            self.input,
+            start + offset,
+        )))
     }
 
     fn object(

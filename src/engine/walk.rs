@@ -213,10 +213,8 @@ impl<N> Visitor for Collector<'_, '_, '_, N> {
                     keep(event, values, s.as_bytes()),
                     Scalar::Str(s),
                 ),
-                Err(kind) => {
-                    scratch
-                        .error
-                        .get_or_insert(EventError::Malformed(JsonError::new(kind, raw.raw(), 0)));
+                Err(_) => {
+                    scratch.error.get_or_insert(raw.error(self.event));
                     return;
                 }
             },
@@ -279,10 +277,8 @@ impl<N> Collector<'_, '_, '_, N> {
         let scalar = match value {
             Value::String(raw) => match raw.decode(&mut scratch.text) {
                 Ok(s) => Scalar::Str(s),
-                Err(kind) => {
-                    scratch
-                        .error
-                        .get_or_insert(EventError::Malformed(JsonError::new(kind, raw.raw(), 0)));
+                Err(_) => {
+                    scratch.error.get_or_insert(raw.error(self.event));
                     return;
                 }
             },

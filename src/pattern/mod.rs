@@ -135,6 +135,39 @@ impl Pattern {
     }
 }
 
+/// The deepest nesting [`Pattern::parse_with`] reads, whatever [`Limits::max_depth`] asks.
+///
+/// Validation recurses once per level of the pattern, and a debug build takes over 2 KiB of
+/// stack a level: 256 levels hold in about 0.6 MiB, well within the 2 MiB of a spawned
+/// thread. A larger `max_depth` is clamped to this, and the error names the limit applied.
+///
+/// ```
+/// use evmatch::pattern::{ErrorKind, Limits, Pattern, MAX_DEPTH};
+///
+/// let unlimited = Limits { max_depth: usize::MAX, max_size: usize::MAX, ..Limits::default() };
+/// let deep = format!("{}[1]{}", r#"{"a": "#.repeat(100_000), "}".repeat(100_000));
+/// let err = Pattern::parse_with(&deep, &unlimited).unwrap_err();
+/// assert!(err.to_string().contains(&format!("deeper than {MAX_DEPTH} levels")), "{err}");
+/// ```
+pub const MAX_DEPTH: usize = 256;
+
+/// The most branches [`Pattern::parse_with`] multiplies `$or` out to, whatever
+/// [`Limits::max_branches`] asks.
+///
+/// Branches are built one by one as each `$or` multiplies those before it, so the cost of
+/// refusing a pattern is that of this many branches: twenty `$or`s of two would otherwise make
+/// a million. A larger `max_branches` is clamped to this.
+///
+/// ```
+/// use evmatch::pattern::{ErrorKind, Limits, Pattern, MAX_BRANCHES};
+///
+/// let unlimited = Limits { max_branches: usize::MAX, ..Limits::default() };
+/// let ors: Vec<String> = (0..20).map(|i| format!(r#""$or": [{{"a{i}": [1]}}, {{"b{i}": [2]}}]"#)).collect();
+/// let err = Pattern::parse_with(&format!("{{{}}}", ors.join(", ")), &unlimited).unwrap_err();
+/// assert_eq!(err.kind(), &ErrorKind::TooManyBranches { limit: MAX_BRANCHES });
+/// ```
+pub const MAX_BRANCHES: usize = 16_384;
+
 /// Bounds on the patterns [`Pattern::parse_with`] accepts. Each bound protects the matcher from
 /// a pattern that would cost too much to hold or to evaluate.
 ///
@@ -151,13 +184,27 @@ impl Pattern {
 pub struct Limits {
     /// Largest pattern text, in bytes. Default: 256 KiB.
     pub max_size: usize,
-    /// Deepest nesting of objects and arrays. Default: 64.
+    /// Deepest nesting of objects and arrays. Default: 64; at most [`MAX_DEPTH`] (a larger
+    /// value is clamped to it).
     pub max_depth: usize,
-    /// Most branches once `$or` is multiplied out. Default: 1,024.
+    /// Most branches once `$or` is multiplied out. Default: 1,024; at most [`MAX_BRANCHES`] (a
+    /// larger value is clamped to it).
     pub max_branches: usize,
     /// Most values in one array of the pattern (a field's list of values, an `anything-but`
     /// list). Default: 10,000.
     pub max_values: usize,
+}
+
+impl Limits {
+    /// The limits in force: the caller's, held under the ceilings the stack and the time of
+    /// validation allow.
+    fn clamped(&self) -> Limits {
+        Limits {
+            max_depth: self.max_depth.min(MAX_DEPTH),
+            max_branches: self.max_branches.min(MAX_BRANCHES),
+            ..self.clone()
+        }
+    }
 }
 
 impl Default for Limits {

@@ -52,6 +52,7 @@ type Result<T> = std::result::Result<T, PatternError>;
 type Partial = BTreeMap<String, FieldCondition>;
 
 pub(super) fn parse(text: &[u8], limits: &Limits) -> Result<Pattern> {
+    let limits = &limits.clamped();
     let json_limits = ParseLimits {
         max_depth: limits.max_depth,
         max_size: limits.max_size,
@@ -62,6 +63,7 @@ pub(super) fn parse(text: &[u8], limits: &Limits) -> Result<Pattern> {
 }
 
 pub(super) fn parse_json(json: &Json, limits: &Limits) -> Result<Pattern> {
+    let limits = &limits.clamped();
     let Json::Object(members) = json else {
         return Err(PatternError::new(
             ErrorKind::NotAnObject,
