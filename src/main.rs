@@ -1060,27 +1060,32 @@ fn article(noun: &str) -> &'static str {
 /// failure message means "exit 1, nothing more to say".
 fn check(path: &str, json: bool) -> Result<(), Failure> {
     let text = read_input(path, evmatch::rules::MAX_RULE_FILE_SIZE)?;
-    let file = RuleFile::parse(&text).map_err(|e| Failure(format!("{path}: {e}")))?;
     let rules: Ruleset<Name> = Ruleset::new();
-    let mut refused: Vec<(&str, String, String)> = file
-        .invalid()
-        .map(|(name, e)| (name, e.path().to_string(), e.reason()))
-        .collect();
-    for (name, pattern) in file.valid() {
-        if let Err(e) = rules.add(Name::from(name), pattern) {
-            refused.push((name, "(pattern)".to_string(), e.to_string()));
-        }
-    }
-    let mut complexity: Vec<(&str, usize)> = file
-        .valid()
-        .map(|(name, p)| (name, p.complexity()))
-        .filter(|&(_, c)| c > 0)
-        .collect();
-    complexity.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let stats = rules.stats();
-    let valid = file.len() - refused.len();
+    let mut refused: Vec<(String, String, String)> = Vec::new();
+    let mut complexity: Vec<(String, usize)> = Vec::new();
     // Rules, not conditions: two rules with the same wildcard share one in the compiled set.
-    let wildcard_rules = file.valid().filter(|(_, p)| uses_wildcards(p)).count();
+    let mut wildcard_rules = 0;
+    // One rule at a time: each pattern is dropped once compiled, so a million rules cost the
+    // compiled set, not the compiled set and every parsed pattern besides.
+    let count = RuleFile::read(&text, |name, pattern| match pattern {
+        Err(e) => refused.push((name, e.path().to_string(), e.reason())),
+        Ok(pattern) => {
+            if let Err(e) = rules.add(Name::from(name.as_str()), &pattern) {
+                refused.push((name, "(pattern)".to_string(), e.to_string()));
+                return;
+            }
+            let c = pattern.complexity();
+            if c > 0 {
+                complexity.push((name, c));
+            }
+            wildcard_rules += usize::from(uses_wildcards(&pattern));
+        }
+    })
+    .map_err(|e| Failure(format!("{path}: {e}")))?;
+    drop(text);
+    complexity.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let stats = rules.stats();
+    let valid = count - refused.len();
     let mut out = String::new();
     if json {
         let quote = |s: &str| {
@@ -1107,7 +1112,7 @@ fn check(path: &str, json: bool) -> Result<(), Failure> {
             "{{\"rules\": {}, \"valid\": {valid}, \"invalid\": [{}], \"stats\": {{\"rules\": {}, \
              \"branches\": {}, \"fields\": {}, \"states\": {}, \"wildcards\": {}, \
              \"memory_bytes\": {}}}, \"wildcard_rules\": {wildcard_rules}, \"complexity\": [{}]}}\n",
-            file.len(),
+            count,
             invalid.join(", "),
             stats.rules,
             stats.branches,
@@ -1127,7 +1132,7 @@ fn check(path: &str, json: bool) -> Result<(), Failure> {
             "{} rules: {valid} valid, {} invalid\n\
              compiled: {} rules, {} branches, {} fields, {} automaton states, \
              {wildcard_rules} rule{} with wildcards, about {} of memory\n",
-            file.len(),
+            count,
             refused.len(),
             stats.rules,
             stats.branches,

@@ -79,20 +79,46 @@ impl RuleFile {
     /// assert_eq!(err.to_string(), r#"rule "a" is named twice: at line 2, and first at line 1"#);
     /// ```
     pub fn parse(text: &[u8]) -> Result<RuleFile, RuleFileError> {
+        let mut rules = Vec::new();
+        RuleFile::read(text, |name, parsed| rules.push((name, parsed)))?;
+        Ok(RuleFile { rules })
+    }
+
+    /// Reads a rule file one rule at a time: `each` gets every rule, in file order, with its
+    /// pattern or the reason it is invalid, and may drop it before the next is read. A checker
+    /// of a million rules then holds one pattern at a time, not the file's worth. Fails as
+    /// [`RuleFile::parse`] does; returns how many rules the file holds.
+    ///
+    /// ```
+    /// use evmatch::rules::RuleFile;
+    /// let mut invalid = Vec::new();
+    /// let count = RuleFile::read(br#"{"a": {"x": [1]}, "b": {"x": 1}}"#, |name, pattern| {
+    ///     if let Err(e) = pattern {
+    ///         invalid.push(format!("{name}: {}", e.reason()));
+    ///     }
+    /// })?;
+    /// assert_eq!((count, invalid), (2, vec![r#"b: "x" must be an object or an array"#.to_string()]));
+    /// # Ok::<(), evmatch::rules::RuleFileError>(())
+    /// ```
+    pub fn read(
+        text: &[u8],
+        mut each: impl FnMut(String, Result<Pattern, PatternError>),
+    ) -> Result<usize, RuleFileError> {
         let limits = ParseLimits {
             max_size: MAX_RULE_FILE_SIZE,
             ..ParseLimits::default()
         };
         let mut names = Names::default();
-        let mut rules = Vec::new();
+        let mut count = 0;
         let read = Json::for_each_member(text, &limits, &mut |name, pattern, at| {
             names.check(text, &name, at)?;
             let parsed = Pattern::parse(&pattern.to_string());
-            rules.push((name, parsed));
+            count += 1;
+            each(name, parsed);
             Ok(())
         })?;
         match read {
-            Ok(true) => Ok(RuleFile { rules }),
+            Ok(true) => Ok(count),
             Ok(false) => Err(RuleFileError::NotAnObject),
             Err(e) => Err(e),
         }
