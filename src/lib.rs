@@ -53,7 +53,9 @@
 //! SSE2 on x86-64), skips what no rule names without parsing it (containers a block at a
 //! time, by the parity of their quotes), reads arrays of a rule's own values (coordinates)
 //! outside the array positions, plain stretches of numbers 64 bytes at a time with their
-//! grammar checked by bit masks (`engine::number_runs`), borrows strings from the
+//! grammar checked by bit masks (`engine::number_runs`), reporting one number per segment of
+//! the number line that the path's rules cut (the others could change nothing), borrows
+//! strings from the
 //! input, and stops reading as soon as the rest of the event provably cannot
 //! change the result ([`Validation::Fast`]; [`Validation::Strict`] validates every byte). Rules
 //! that begin with the same conditions share the states of the matcher tree, so a value that

@@ -387,3 +387,74 @@ fn assert_agrees(
     assert_eq!(got, expected, "{text}");
     got.len()
 }
+
+/// A number near a bound: on it, a millionth either side, the same value spelled otherwise
+/// (`-0`, an exponent, trailing zeros), or outside the comparable domain.
+fn number_near(bounds: &'static [i64]) -> impl Strategy<Value = String> {
+    (prop::sample::select(bounds), -2i64..=2, 0..5usize).prop_map(|(b, d, spelling)| {
+        let m = b + d;
+        let (sign, abs) = if m < 0 { ("-", -m) } else { ("", m) };
+        let (whole, frac) = (abs / 1_000_000, abs % 1_000_000);
+        match spelling {
+            0 => format!("{sign}{whole}.{frac:06}"),
+            1 if frac == 0 => format!("{sign}{whole}"),
+            1 => format!("{sign}{whole}.{frac:06}000"),
+            2 if m == 0 => "-0".to_string(),
+            2 => format!("{sign}{whole}.{frac:06}0000001"), // seven decimals: no longer comparable
+            3 => format!("{sign}{}e-6", abs),
+            _ => format!("{sign}{whole}.{:06}", frac)
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string(),
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(cases(1500))]
+
+    /// Rules comparing numbers at one path (ranges, exact numbers, anything-but numbers), and
+    /// events whose arrays of numbers there (compact, as coordinates come, or spaced) hold
+    /// values on, beside and between every bound: one number reported per segment decides as
+    /// the reference does, before and after a rule is removed.
+    #[test]
+    fn arrays_of_numbers_near_every_bound(
+        picks in prop::collection::vec((0..6usize, 0..6usize, 0..4usize), 1..6),
+        events in prop::collection::vec((prop::collection::vec(number_near(BOUNDS), 1..40), any::<bool>()), 1..4),
+    ) {
+        let rules: Vec<(String, Pattern)> = picks
+            .iter()
+            .enumerate()
+            .map(|(i, &(a, b, kind))| {
+                let (lo, hi) = (SPELLED[a.min(b)], SPELLED[a.max(b)]);
+                let matcher = match kind {
+                    0 if lo != hi => format!(r#"{{"numeric": [">", {lo}, "<=", {hi}]}}"#),
+                    0 | 1 => format!(r#"{{"numeric": ["<", {hi}]}}"#),
+                    2 => format!(r#"{{"anything-but": [{lo}, {hi}]}}"#),
+                    _ => lo.to_string(),
+                };
+                let text = format!(r#"{{"g": {{"c": [{matcher}]}}, "t": ["x"]}}"#);
+                (format!("r{i}"), Pattern::parse(&text).unwrap())
+            })
+            .collect();
+        let set = Ruleset::new();
+        for (name, pattern) in &rules {
+            set.add(name.clone(), pattern).unwrap();
+        }
+        for (numbers, spaced) in &events {
+            let list = numbers.join(if *spaced { ", " } else { "," });
+            let text = format!(r#"{{"t": "x", "g": {{"c": [[{list}],[0.0,{list}]]}}}}"#);
+            let event = evmatch::json::Json::parse(text.as_bytes()).unwrap();
+            assert_agrees(&set, &rules, |_| true, &text, &event);
+            set.remove(&rules[0].0);
+            assert_agrees(&set, &rules, |i| i != 0, &text, &event);
+            set.add(rules[0].0.clone(), &rules[0].1).unwrap();
+        }
+    }
+}
+
+/// The bounds the rules of `arrays_of_numbers_near_every_bound` use, in millionths, and as
+/// spelled in the rules.
+const BOUNDS: &[i64] = &[-122_416_009, -122_406_308, 0, 37_500_000, 38_000_000, 1];
+/// (Sorted: a rule's range runs from the lower of two picks to the higher.)
+const SPELLED: &[&str] = &["-122.416009", "-122.406308", "0", "0.000001", "37.5", "38"];

@@ -342,7 +342,7 @@ mod sse2 {
         __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_sub_epi8,
     };
 
-    /// [`super::marks`] of a whole block.
+    /// [`super::marks_by_bytes`] of a whole block, sixteen bytes at a time.
     #[inline(always)]
     pub(super) fn marks(block: &[u8; 64]) -> super::Marks {
         // SAFETY: `classify` needs only SSE2, which is part of the x86-64 baseline: every
@@ -421,7 +421,7 @@ mod avx2 {
         })
     }
 
-    /// [`super::marks`] of a whole block; only when AVX2 was detected.
+    /// [`super::marks_by_bytes`] of a whole block, 32 bytes at a time; only when AVX2 was detected.
     #[cfg(test)]
     pub(super) fn marks(block: &[u8; 64]) -> super::Marks {
         assert!(std::is_x86_feature_detected!("avx2"));
