@@ -60,27 +60,56 @@ pub enum Json {
 /// ```
 impl Drop for Json {
     fn drop(&mut self) {
-        let nested = |value: &Json| match value {
-            Json::Array(items) => !items.is_empty(),
-            Json::Object(members) => !members.is_empty(),
-            _ => false,
-        };
-        // Most containers hold scalars only: their drop is flat already, and costs no list.
-        let mut pending: Vec<Json> = match self {
-            Json::Array(items) if items.iter().any(nested) => std::mem::take(items),
-            Json::Object(members) if members.iter().any(|(_, v)| nested(v)) => {
-                members.drain(..).map(|(_, value)| value).collect()
+        empty(self, DROP_RECURSION);
+    }
+}
+
+/// How deep dropping a [`Json`] recurses before it goes on with a list: documents read from
+/// text are at most [`MAX_DEPTH`] deep, but a `Json` built in code may nest deeper than any
+/// stack holds. Rule patterns are a few levels deep: they drop without a list.
+const DROP_RECURSION: usize = 64;
+
+/// Frees what `value` holds, recursing at most `budget` levels, past which the rest goes on a
+/// list; `value` is left empty, so its own drop does nothing more.
+fn empty(value: &mut Json, budget: usize) {
+    let nested = |value: &Json| match value {
+        Json::Array(items) => !items.is_empty(),
+        Json::Object(members) => !members.is_empty(),
+        _ => false,
+    };
+    if budget > 0 {
+        // Each child is emptied first, so that dropping it recurses no further.
+        match value {
+            Json::Array(items) => {
+                for item in items.iter_mut().filter(|item| nested(item)) {
+                    empty(item, budget - 1);
+                }
+                items.clear();
             }
-            _ => return,
-        };
-        while let Some(mut value) = pending.pop() {
-            match &mut value {
-                Json::Array(items) => pending.append(items),
-                Json::Object(members) => pending.extend(members.drain(..).map(|(_, v)| v)),
-                _ => {}
+            Json::Object(members) => {
+                for (_, member) in members.iter_mut().filter(|(_, member)| nested(member)) {
+                    empty(member, budget - 1);
+                }
+                members.clear();
             }
-            // `value` is now a scalar or an empty container: dropping it recurses no further.
+            _ => {}
         }
+        return;
+    }
+    let mut pending: Vec<Json> = match value {
+        Json::Array(items) if items.iter().any(nested) => std::mem::take(items),
+        Json::Object(members) if members.iter().any(|(_, v)| nested(v)) => {
+            members.drain(..).map(|(_, value)| value).collect()
+        }
+        _ => return,
+    };
+    while let Some(mut value) = pending.pop() {
+        match &mut value {
+            Json::Array(items) => pending.append(items),
+            Json::Object(members) => pending.extend(members.drain(..).map(|(_, v)| v)),
+            _ => {}
+        }
+        // `value` is now a scalar or an empty container: dropping it recurses no further.
     }
 }
 
@@ -507,6 +536,21 @@ impl fmt::Display for JsonError {
 }
 
 impl std::error::Error for JsonError {}
+
+/// The string that starts at byte `at` of `input` (an object's key, where a reader found it),
+/// decoded; `None` if no string starts there.
+pub(crate) fn key_at(input: &[u8], at: usize) -> Option<String> {
+    let limits = ParseLimits::default();
+    let mut reader = Reader {
+        input,
+        pos: at,
+        limits: &limits,
+    };
+    if input.get(at) != Some(&b'"') {
+        return None;
+    }
+    reader.string().ok()
+}
 
 struct Reader<'a> {
     input: &'a [u8],

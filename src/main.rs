@@ -373,6 +373,11 @@ fn read_input(path: &str, limit: usize) -> Result<Vec<u8>, Failure> {
         if meta.is_file() && meta.len() > limit as u64 {
             return Err(too_large(path));
         }
+        // `take` hides the file's size from `read_to_end`: room for it is made here, or a
+        // rules file of 243 MB grows by doubling, copied at each step.
+        if meta.is_file() {
+            bytes.reserve_exact(meta.len() as usize + 1);
+        }
         (path, file.take(most).read_to_end(&mut bytes))
     };
     read.map_err(|e| Failure(format!("cannot read {name}: {e}")))?;

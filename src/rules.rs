@@ -198,10 +198,24 @@ impl RuleFile {
 /// check that a file names each rule once, and each name within [`MAX_RULE_NAME_SIZE`].
 #[derive(Default)]
 pub(crate) struct Names {
-    seen: std::collections::HashMap<Box<str>, usize>,
+    /// A hash of each name → where its key starts in the text. A million names then cost a
+    /// table of numbers, not a million strings: a name is read again from the text only when
+    /// its hash is met again.
+    seen: ahash::AHashMap<u64, usize>,
+    /// Names whose hash another name had first (with where they start).
+    collided: std::collections::HashMap<Box<str>, usize>,
 }
 
 impl Names {
+    /// The hash a name is kept by. Fixed seeds: the same file meets the same collisions on
+    /// every run.
+    fn hash(name: &str) -> u64 {
+        static SEEDS: std::sync::LazyLock<ahash::RandomState> = std::sync::LazyLock::new(|| {
+            ahash::RandomState::with_seeds(0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344)
+        });
+        std::hash::BuildHasher::hash_one(&*SEEDS, name)
+    }
+
     /// Checks the name of the member whose key starts at byte `at` of `text`.
     pub(crate) fn check(
         &mut self,
@@ -221,15 +235,29 @@ impl Names {
                 line: line_of(text, at),
             });
         }
-        if let Some(&first) = self.seen.get(name) {
-            return Err(RuleFileError::DuplicateName {
-                name: name.to_string(),
-                line: line_of(text, at),
-                first_line: line_of(text, first),
-            });
-        }
-        self.seen.insert(name.into(), at);
-        Ok(())
+        let first = match self.seen.entry(Names::hash(name)) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(at);
+                return Ok(());
+            }
+            std::collections::hash_map::Entry::Occupied(slot) => *slot.get(),
+        };
+        let first = if crate::json::key_at(text, first).as_deref() == Some(name) {
+            first
+        } else {
+            match self.collided.entry(name.into()) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(at);
+                    return Ok(());
+                }
+                std::collections::hash_map::Entry::Occupied(slot) => *slot.get(),
+            }
+        };
+        Err(RuleFileError::DuplicateName {
+            name: name.to_string(),
+            line: line_of(text, at),
+            first_line: line_of(text, first),
+        })
     }
 }
 
@@ -363,5 +391,39 @@ impl<'de> serde::Deserialize<'de> for Pattern {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Pattern, D::Error> {
         let value = serde_json::Value::deserialize(deserializer)?;
         Pattern::from_value(&value).map_err(|e| serde::de::Error::custom(format!("{e:#}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names are told apart by a hash and, when hashes meet, by the name read again from the
+    /// text: no two distinct names are taken for one, and a repeated one is found with both
+    /// of its lines, escapes decoded.
+    #[test]
+    fn names_are_checked_by_hash_and_text() {
+        let mut text = String::from("{\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("\"rule-{i}\": {{\"a\": [1]}},\n"));
+        }
+        text.push_str("\"rule-\\u0031\": {\"a\": [1]}\n}");
+        let err = RuleFile::parse(text.as_bytes()).unwrap_err();
+        match err {
+            RuleFileError::DuplicateName {
+                name,
+                line,
+                first_line,
+            } => assert_eq!((name.as_str(), line, first_line), ("rule-1", 20_002, 3)),
+            other => panic!("{other}"),
+        }
+        // Two names whose hashes are made to meet: the text tells them apart.
+        let text = br#"{"x": {}, "y": {}, "y": {}}"#;
+        let mut names = Names::default();
+        // Where "x" starts, under the hash of "y": "y" now shares a hash with "x".
+        names.seen.insert(Names::hash("y"), 1);
+        assert!(names.check(text, "y", 10).is_ok());
+        let err = names.check(text, "y", 19).unwrap_err();
+        assert!(matches!(err, RuleFileError::DuplicateName { .. }), "{err}");
     }
 }

@@ -123,6 +123,9 @@ impl<N: Clone + Eq + Hash> Snapshot<N> {
         let Some(points) = &self.points[path.0 as usize] else {
             return;
         };
+        if points.binary_search(&n).is_ok() {
+            return; // (the padding sorts above every number)
+        }
         let mut grown: Vec<ComparableNumber> = points
             .iter()
             .copied()
