@@ -9,6 +9,20 @@ use evmatch::json::Json;
 use evmatch::pattern::ErrorKind;
 use evmatch::{reference, Pattern, Ruleset};
 
+/// `evmatch test-event-pattern` on `pattern` and `event`.
+fn test_event_pattern(pattern: &str, event: &str) -> std::process::Output {
+    evmatch(
+        &[
+            "test-event-pattern",
+            "--event-pattern",
+            pattern,
+            "--event",
+            event,
+        ],
+        b"",
+    )
+}
+
 /// Asserts that `pattern` does (or does not) match `event` in all three places.
 fn decides(pattern: &str, event: &str, expected: bool) {
     let parsed = Pattern::parse(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}"));
@@ -26,16 +40,7 @@ fn decides(pattern: &str, event: &str, expected: bool) {
         expected,
         "compiled: {pattern} on {event}"
     );
-    let out = evmatch(
-        &[
-            "test-event-pattern",
-            "--event-pattern",
-            pattern,
-            "--event",
-            event,
-        ],
-        b"",
-    );
+    let out = test_event_pattern(pattern, event);
     assert_eq!(
         (
             out.status.code(),
@@ -59,16 +64,7 @@ fn refuses(pattern: &str, message: &str, path: &str) {
     let err = Pattern::parse(pattern).expect_err(pattern);
     assert_eq!(err.reason(), message, "{pattern}");
     assert_eq!(err.path().to_string(), path, "{pattern}");
-    let out = evmatch(
-        &[
-            "test-event-pattern",
-            "--event-pattern",
-            pattern,
-            "--event",
-            "{}",
-        ],
-        b"",
-    );
+    let out = test_event_pattern(pattern, "{}");
     assert_eq!(out.status.code(), Some(2), "{pattern}");
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),

@@ -351,15 +351,17 @@ impl<'a> RawStr<'a> {
         // The string borrows from the event: its offset there is the distance between them.
         let start = (self.raw.as_ptr() as usize).wrapping_sub(event.as_ptr() as usize);
         let start = if start <= event.len() { start } else { 0 };
-        let (offset, kind) = string_fault(self.raw);
+        // (Called once decoding failed, so there is a fault to find.)
+        let (offset, kind) = string_fault(self.raw).unwrap_or((0, JsonErrorKind::InvalidUtf8));
         EventError::Malformed(JsonError::new(kind, event, start + offset))
     }
 }
 
 /// The first fault of a string's raw bytes (between its quotes), in document order: its offset
-/// there and what it is. A `\u` escape cut short is an invalid escape: the string's closing
-/// quote, not the input's end, is what cut it.
-fn string_fault(raw: &[u8]) -> (usize, JsonErrorKind) {
+/// there and what it is, or `None` for a valid string. A `\u` escape cut short is an invalid
+/// escape: the string's closing quote, not the input's end, is what cut it. Nothing is
+/// decoded or copied: strict reading checks every string with this.
+fn string_fault(raw: &[u8]) -> Option<(usize, JsonErrorKind)> {
     let mut i = 0;
     while i < raw.len() {
         if raw[i] == b'\\' {
@@ -369,7 +371,7 @@ fn string_fault(raw: &[u8]) -> (usize, JsonErrorKind) {
                     JsonErrorKind::UnexpectedEnd => JsonErrorKind::InvalidEscape,
                     kind => kind,
                 };
-                return (at, kind);
+                return Some((at, kind));
             }
         } else {
             let run = raw[i..]
@@ -377,12 +379,12 @@ fn string_fault(raw: &[u8]) -> (usize, JsonErrorKind) {
                 .position(|&b| b == b'\\')
                 .map_or(raw.len(), |n| i + n);
             if let Err(e) = std::str::from_utf8(&raw[i..run]) {
-                return (i + e.valid_up_to(), JsonErrorKind::InvalidUtf8);
+                return Some((i + e.valid_up_to(), JsonErrorKind::InvalidUtf8));
             }
             i = run;
         }
     }
-    (0, JsonErrorKind::InvalidUtf8)
+    None
 }
 
 /// `bytes` as text, when they are UTF-8.
@@ -900,20 +902,14 @@ impl<'a> Scanner<'a, '_> {
     /// Checks a string's escapes and UTF-8; a fault is reported where it stands, as the fast
     /// reader reports it when it decodes the string.
     fn check_string(&self, s: RawStr<'a>, start: usize) -> Result<(), EventError> {
-        let mut valid = std::str::from_utf8(s.raw).is_ok();
-        if valid && s.escaped {
-            let mut buffer = Vec::new();
-            valid = decode_into(s.raw, &mut buffer).is_ok();
+        match string_fault(s.raw) {
+            None => Ok(()),
+            Some((offset, kind)) => Err(EventError::Malformed(JsonError::new(
+                kind,
+                self.input,
+                start + offset,
+            ))),
         }
-        if valid {
-            return Ok(());
-        }
-        let (offset, kind) = string_fault(s.raw);
-        Err(EventError::Malformed(JsonError::new(
-            kind,
-            self.input,
-            start + offset,
-        )))
     }
 
     fn object(
